@@ -1,0 +1,46 @@
+# Development entry points. Every target sets up .venv on first use and rebuilds it
+# whenever the packaging files change, so a fresh clone needs nothing but python3.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+# Two workers keep the suite within CI's budget on a 2-core machine.
+PYTEST_WORKERS ?= 2
+
+.PHONY: venv test lint format report bench reproduce docs clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml constraints-dev.txt
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints-dev.txt -e ".[all,test]"
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+report: $(STAMP)
+	$(BIN)/skadv report --out report
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_linear.py --quick
+
+reproduce: $(STAMP)
+	$(BIN)/python benchmarks/reproduce_paper.py $(if $(FULL),--full,--quick)
+
+docs: $(STAMP)
+	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info docs/_build
