@@ -33,8 +33,11 @@ test: lint
 report: $(STAMP)
 	$(BIN)/skadv report --out report
 
+# Quick mode of every benchmark; each refreshes its table in benchmarks/results/.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_linear.py --quick
+	$(BIN)/python benchmarks/bench_ig.py --quick
+	$(BIN)/python benchmarks/bench_nets.py --quick
 
 reproduce: $(STAMP)
 	$(BIN)/python benchmarks/reproduce_paper.py $(if $(FULL),--full,--quick)
