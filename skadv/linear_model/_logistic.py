@@ -1,0 +1,563 @@
+"""AdversarialLogisticRegression: exact l_inf adversarial training of a linear model."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from joblib import Parallel, delayed
+from scipy.special import expit, log_softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
+
+from skadv.linear_model._loss import LinearDesign
+from skadv.linear_model._solvers import (
+    BinaryProblem,
+    MinibatchState,
+    fit_minibatch,
+    lbfgs,
+    minibatch_epoch,
+)
+
+
+def check_epsilon(epsilon, n_features):
+    """Validate a budget and broadcast it to one entry per feature.
+
+    Parameters
+    ----------
+    epsilon : float or array-like of shape (n_features,)
+        Non-negative finite budget(s).
+    n_features : int
+        Number of features the budget applies to.
+
+    Returns
+    -------
+    epsilon : ndarray of shape (n_features,)
+        A new float64 array.
+
+    Examples
+    --------
+    >>> from skadv.linear_model._logistic import check_epsilon
+    >>> check_epsilon(0.5, 3)
+    array([0.5, 0.5, 0.5])
+    """
+    try:
+        eps = np.array(epsilon, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"epsilon must be a non-negative float or an array of {n_features} "
+            f"non-negative floats, got {epsilon!r}."
+        ) from exc
+    if eps.ndim == 0:
+        eps = np.full(n_features, float(eps))
+    elif eps.shape != (n_features,):
+        raise ValueError(
+            f"epsilon must be a scalar or have shape ({n_features},), one budget per "
+            f"feature, but has shape {eps.shape}."
+        )
+    if not np.all(np.isfinite(eps)) or np.any(eps < 0):
+        raise ValueError(f"epsilon must be finite and non-negative, got {epsilon!r}.")
+    return eps
+
+
+class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
+    r"""Logistic regression trained against worst-case l_inf perturbations.
+
+    For labels :math:`y_i \in \{-1, +1\}` and sample weights :math:`s_i`
+    (including class weights), the binary problem minimises
+
+    .. math::
+
+        C \sum_i s_i \log\left(1 + \exp\left(\sum_j e_j |w_j|
+        - y_i (\langle w, x_i \rangle + b)\right)\right)
+        + \frac{1 - \rho}{2} \|w\|_2^2 + \rho \|w\|_1
+
+    with :math:`e` = ``epsilon`` and :math:`\rho` = ``l1_ratio``. The data term is
+    the exact worst case of the logistic loss over all perturbations
+    :math:`|\delta_j| \le e_j` of the inputs; the intercept is not attacked. With
+    ``epsilon=0`` this is scikit-learn's ``LogisticRegression``; ``C=np.inf`` drops
+    the penalty. Several classes are handled one-vs-rest, each class its own
+    binary adversarial problem.
+
+    Parameters
+    ----------
+    epsilon : float or array-like of shape (n_features,), default=0.1
+        l_inf budget of the attacker, one per feature when an array (in the units
+        of each column).
+    C : float, default=1.0
+        Inverse regularisation strength; ``np.inf`` means no penalty.
+    l1_ratio : float, default=0.0
+        Share of the L1 term in the penalty, between 0 and 1.
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised, unattacked) intercept.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes of ``y``, multiplied into the sample weights of
+        every one-vs-rest problem.
+    solver : {"lbfgs", "sgd", "adam"}, default="lbfgs"
+        ``"lbfgs"`` finds the exact optimum with L-BFGS-B on the split
+        :math:`w = p - q`, :math:`p, q \ge 0`. ``"sgd"`` and ``"adam"`` run
+        projected minibatch steps on the same function; they only approximate
+        the optimum but support ``partial_fit``.
+    max_iter : int, default=1000
+        Maximum number of L-BFGS-B iterations, or of epochs for the minibatch
+        solvers.
+    tol : float, default=1e-6
+        L-BFGS-B stops when the largest projected gradient entry of the objective
+        divided by ``C * sum(s)`` is below ``tol`` (the rule of scikit-learn's
+        lbfgs, whose default of 1e-4 leaves L1 and adversarial fits on sparse
+        one-hot data visibly short of their optimum); the minibatch solvers stop
+        when the epoch's mean objective has not improved by ``tol`` for 5 epochs
+        (or for 1000 minibatch steps, if that is longer).
+    learning_rate : float, default=0.01
+        Step size of ``"sgd"`` and ``"adam"``.
+    batch_size : int, default=32
+        Minibatch size of ``"sgd"`` and ``"adam"``.
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+    n_jobs : int, default=None
+        Number of processes solving the one-vs-rest problems in parallel.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of the minibatch solvers.
+    verbose : int, default=0
+        Verbosity of the solvers.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients; one row for a binary problem (that of ``classes_[1]``).
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts.
+    n_iter_ : ndarray of shape (1,) or (n_classes,)
+        Iterations (L-BFGS-B) or epochs (minibatch solvers) of each problem.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : The same model with ``epsilon=0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadv.linear_model import AdversarialLogisticRegression
+    >>> X = np.array([[0.0, 0.1], [0.2, 0.0], [1.0, 0.9], [0.9, 1.1]])
+    >>> y = np.array([0, 0, 1, 1])
+    >>> clf = AdversarialLogisticRegression(epsilon=0.1, C=10.0).fit(X, y)
+    >>> clf.predict(X)
+    array([0, 0, 1, 1])
+    >>> clf.coef_.shape
+    (1, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "epsilon": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "C": [Interval(Real, 0, None, closed="right")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "n_jobs": [None, Integral],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        epsilon=0.1,
+        *,
+        C=1.0,
+        l1_ratio=0.0,
+        fit_intercept=True,
+        class_weight=None,
+        solver="lbfgs",
+        max_iter=1000,
+        tol=1e-6,
+        learning_rate=0.01,
+        batch_size=32,
+        warm_start=False,
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.epsilon = epsilon
+        self.C = C
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def _check_fit_data(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=np.float64,
+            order="C",
+            reset=reset,
+        )
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        return X, y, sample_weight
+
+    def _problems(self, X, y, sample_weight):
+        """Labels in {-1, +1} and weights of every binary problem."""
+        if self.class_weight is not None:
+            weights = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y
+            )
+            sample_weight = sample_weight * weights[np.searchsorted(self.classes_, y)]
+        positives = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        return [(np.where(y == c, 1.0, -1.0), sample_weight) for c in positives]
+
+    def _problem(self, X, y_pm, sample_weight):
+        design = LinearDesign(X, y_pm, sample_weight)
+        eps = check_epsilon(self.epsilon, X.shape[1])
+        return BinaryProblem(design, eps, self.C, self.l1_ratio, self.fit_intercept)
+
+    def _solve(self, X, y_pm, sample_weight, w0, b0, state, seed):
+        problem = self._problem(X, y_pm, sample_weight)
+        if self.solver == "lbfgs":
+            theta, n_iter = lbfgs(
+                problem,
+                problem.pack(w0, b0),
+                max_iter=self.max_iter,
+                tol=self.tol,
+                verbose=self.verbose,
+            )
+            w, b = problem.unpack(theta)
+            return w, b, n_iter, None
+        if state is None or state.theta.shape != (problem.n_vars,):
+            state = MinibatchState(problem.pack(w0, b0))
+        n_iter = fit_minibatch(
+            problem,
+            state,
+            solver=self.solver,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            rng=np.random.default_rng(seed),
+            verbose=self.verbose,
+        )
+        w, b = problem.unpack(state.theta)
+        return w, b, n_iter, state
+
+    def _starting_points(self, n_problems, n_features):
+        coef = np.zeros((n_problems, n_features))
+        intercept = np.zeros(n_problems)
+        if self.warm_start and getattr(self, "coef_", None) is not None:
+            if self.coef_.shape == coef.shape:
+                coef = self.coef_.copy()
+                intercept = self.intercept_.copy() if self.fit_intercept else intercept
+        return coef, intercept
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training inputs; sparse input stays sparse.
+        y : array-like of shape (n_samples,)
+            Target labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y, sample_weight = self._check_fit_data(X, y, sample_weight, reset=True)
+        classes = np.unique(y)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        check_epsilon(self.epsilon, X.shape[1])
+        previous = getattr(self, "_minibatch_states", None) if self.warm_start else None
+        self.classes_ = classes
+        problems = self._problems(X, y, sample_weight)
+        coef, intercept = self._starting_points(len(problems), X.shape[1])
+        if previous is None or len(previous) != len(problems):
+            previous = [None] * len(problems)
+        seeds = check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=len(problems)
+        )
+        n_jobs = 1 if len(problems) == 1 else self.n_jobs
+        results = Parallel(n_jobs=n_jobs)(
+            delayed(self._solve)(X, y_pm, s, coef[k], intercept[k], previous[k], seed)
+            for k, ((y_pm, s), seed) in enumerate(zip(problems, seeds))
+        )
+        self._store(results)
+        return self
+
+    def _store(self, results):
+        self.coef_ = np.vstack([w for w, _, _, _ in results])
+        self.intercept_ = np.array([b for _, b, _, _ in results], dtype=np.float64)
+        self.n_iter_ = np.array([n for _, _, n, _ in results], dtype=np.int32)
+        states = [state for _, _, _, state in results]
+        self._minibatch_states = states if all(s is not None for s in states) else None
+
+    def _has_minibatch_solver(self):
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is only available with solver='sgd' or solver='adam'."
+            )
+        return True
+
+    @available_if(_has_minibatch_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of the minibatch solver on a chunk of data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training inputs.
+        y : array-like of shape (n_samples,)
+            Its target labels.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the full data; required on the first call only.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            Updated estimator.
+        """
+        first = not hasattr(self, "classes_") or self._minibatch_states is None
+        X, y, sample_weight = self._check_fit_data(X, y, sample_weight, reset=first)
+        if first:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            self.classes_ = np.unique(np.asarray(classes))
+            if self.classes_.shape[0] < 2:
+                raise ValueError(
+                    "classes must hold at least 2 classes, got "
+                    f"{self.classes_.tolist()!r}."
+                )
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight='balanced' needs the full data and is not supported "
+                    "by partial_fit; pass a dict of class weights instead."
+                )
+        elif classes is not None and not np.array_equal(
+            np.unique(np.asarray(classes)), self.classes_
+        ):
+            raise ValueError(
+                f"classes={classes!r} differs from the classes of the first call, "
+                f"{self.classes_.tolist()!r}."
+            )
+        unknown = np.setdiff1d(y, self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains classes {unknown.tolist()!r} that are not in "
+                f"classes_ {self.classes_.tolist()!r}."
+            )
+        problems = self._problems(X, y, sample_weight)
+        if getattr(self, "_partial_rng", None) is None:
+            self._partial_rng = np.random.default_rng(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            )
+        if first:
+            self._minibatch_states = [
+                MinibatchState(np.zeros(self._problem(X, *p).n_vars)) for p in problems
+            ]
+            self.n_iter_ = np.zeros(len(problems), dtype=np.int32)
+        results = []
+        for (y_pm, s), state, n_iter in zip(
+            problems, self._minibatch_states, self.n_iter_
+        ):
+            problem = self._problem(X, y_pm, s)
+            state.seen_weight += problem.total_weight
+            state.seen_samples += X.shape[0]
+            minibatch_epoch(
+                problem,
+                state,
+                solver=self.solver,
+                learning_rate=self.learning_rate,
+                batch_size=self.batch_size,
+                rng=self._partial_rng,
+                total_weight=state.seen_weight,
+            )
+            w, b = problem.unpack(state.theta)
+            results.append((w, b, n_iter + 1, state))
+        self._store(results)
+        return self
+
+    # --------------------------------------------------------------- prediction
+    def decision_function(self, X):
+        """Signed distances to the separating hyperplanes.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            ``X @ coef_.T + intercept_``; one column (raveled) when binary, where
+            positive scores favour ``classes_[1]``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predicted class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            ``classes_[1]`` where the binary score is positive, else the class of
+            the largest one-vs-rest score (the first one on ties).
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(np.intp)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`, computed without underflow.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            scores = np.column_stack([-scores, scores])
+            return -np.logaddexp(0.0, -scores)
+        # Normalising the one-vs-rest sigmoids is a softmax of their logarithms.
+        return log_softmax(-np.logaddexp(0.0, -scores), axis=1)
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Binary: the sigmoid of the score for ``classes_[1]``. Multiclass: the
+            one-vs-rest sigmoids normalised to sum to one.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            proba = expit(scores)
+            return np.column_stack([1.0 - proba, proba])
+        return np.exp(self.predict_log_proba(X))
+
+    # ----------------------------------------------------- explanation protocol
+    def _linear_logit(self, target):
+        check_is_fitted(self)
+        target = np.asarray(target, dtype=np.intp)
+        if np.any((target < 0) | (target >= self.classes_.shape[0])):
+            raise ValueError(
+                f"target must index classes_ (0 to {self.classes_.shape[0] - 1})."
+            )
+        if self.coef_.shape[0] == 1:
+            sign = np.where(target == 1, 1.0, -1.0)
+            return sign[:, None] * self.coef_[0], sign * self.intercept_[0]
+        return self.coef_[target], self.intercept_[target].copy()
+
+    def _output_and_gradient(self, X, target, output):
+        check_is_fitted(self)
+        X = check_array(X, accept_sparse="csr", dtype=np.float64)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but this model expects "
+                f"{self.n_features_in_}."
+            )
+        W, b = self._linear_logit(target)
+        product = X.multiply(W) if sp.issparse(X) else X * W
+        logit = np.asarray(product.sum(axis=1)).ravel() + b
+        if output == "logit":
+            return logit, W
+        if output != "proba":
+            raise ValueError(f"output must be 'proba' or 'logit', got {output!r}.")
+        proba = expit(logit)
+        return proba, (proba * expit(-logit))[:, None] * W
+
+    def _robust_correct(self, X, y, epsilon, **attack_params):
+        # The worst case of a linear model is closed form, so attack parameters
+        # meant for iterative attacks have nothing to tune and are ignored.
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+        eps = check_epsilon(epsilon, self.n_features_in_)
+        y = np.asarray(y)
+        known = np.isin(y, self.classes_)
+        true = np.searchsorted(self.classes_, y).clip(0, self.classes_.shape[0] - 1)
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        if self.coef_.shape[0] == 1:
+            shift = float(eps @ np.abs(self.coef_[0]))
+            score = scores[:, 0]
+            correct = np.where(true == 1, score - shift > 0, score + shift <= 0)
+            return correct & known
+        # shift[k, t]: largest gain of score k over score t inside the ball.
+        shift = np.array([np.abs(row - self.coef_) @ eps for row in self.coef_])
+        rows = np.arange(scores.shape[0])
+        gain = scores - scores[rows, true][:, None] + shift[:, true].T
+        k = np.arange(scores.shape[1])[None, :]
+        # predict takes the first maximum, so a tie with a lower class already
+        # loses while a tie with a higher class still wins.
+        lost = np.where(k < true[:, None], gain >= 0, gain > 0)
+        lost[rows, true] = False
+        return ~lost.any(axis=1) & known
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags

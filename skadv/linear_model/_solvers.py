@@ -1,0 +1,339 @@
+"""Solvers for one binary adversarial logistic regression problem.
+
+The objective, divided by ``S = sum_i s_i`` so that tolerances do not depend on
+the number or the scale of the sample weights, is
+
+    F(w, b) = L(w, b) / S + [(1 - l1_ratio) / 2 * ||w||^2 + l1_ratio * ||w||_1] / (C S)
+
+with ``L`` the closed-form adversarial loss of :mod:`skadv.linear_model._loss`.
+When no term involves ``|w|`` (epsilon = 0 and l1_ratio = 0) the problem is
+smooth in ``w`` and is solved as is. Otherwise ``w = p - q`` with ``p, q >= 0``:
+at the optimum ``|w_j| = p_j + q_j`` (any common part of ``p_j`` and ``q_j``
+only adds a non-negative cost), so both the budget ``sum_j e_j |w_j|`` and the L1
+term become linear in ``(p, q)`` and the problem is smooth with simple bounds.
+
+:func:`lbfgs` finds the exact optimum with scipy's L-BFGS-B; :func:`minibatch_epoch`
+runs one epoch of projected minibatch SGD or Adam on the very same function.
+"""
+
+import warnings
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+# History size of L-BFGS-B: the split problem is ill-conditioned along the
+# bounds, and a longer memory cuts the number of passes over the data far more
+# than it adds to the cost of one iteration.
+_MAXCOR = 30
+
+_ADAM_BETA1 = 0.9
+_ADAM_BETA2 = 0.999
+_ADAM_EPS = 1e-8
+
+
+class BinaryProblem:
+    """Objective of one binary problem in its solver parametrisation ``theta``.
+
+    ``theta`` is ``w`` (plus ``b``) when the problem is smooth in ``w`` and
+    ``(p, q)`` (plus ``b``) otherwise; see the module docstring.
+
+    Parameters
+    ----------
+    design : LinearDesign
+        Inputs, labels in {-1, +1} and sample weights.
+    epsilon : ndarray of shape (n_features,)
+        Per-feature budgets.
+    C : float
+        Inverse regularisation strength; ``np.inf`` means no penalty.
+    l1_ratio : float
+        Share of the L1 term in the penalty.
+    fit_intercept : bool
+        Whether ``theta`` ends with an intercept.
+    """
+
+    def __init__(self, design, epsilon, C, l1_ratio, fit_intercept):
+        self.design = design
+        self.epsilon = epsilon
+        self.l1_ratio = float(l1_ratio)
+        self.fit_intercept = fit_intercept
+        self.split = bool(np.any(epsilon > 0) or self.l1_ratio > 0)
+        self.n_features = design.n_features
+        self.total_weight = float(np.sum(design.s))
+        self.inv_C = 0.0 if np.isinf(C) else 1.0 / C
+        self.n_coef = 2 * self.n_features if self.split else self.n_features
+        self.n_vars = self.n_coef + int(fit_intercept)
+        self._grad_w = np.empty(self.n_features)
+
+    def pack(self, w, b):
+        """``theta`` of the coefficients ``w`` and the intercept ``b``."""
+        theta = np.zeros(self.n_vars)
+        if self.split:
+            theta[: self.n_features] = np.maximum(w, 0.0)
+            theta[self.n_features : self.n_coef] = np.maximum(-w, 0.0)
+        else:
+            theta[: self.n_coef] = w
+        if self.fit_intercept:
+            theta[-1] = b
+        return theta
+
+    def unpack(self, theta):
+        """Coefficients ``w`` and intercept ``b`` of ``theta``."""
+        d = self.n_features
+        w = theta[:d] - theta[d : 2 * d] if self.split else theta[:d].copy()
+        b = float(theta[-1]) if self.fit_intercept else 0.0
+        return w, b
+
+    def bounds(self):
+        """L-BFGS-B bounds on ``theta`` (None when unconstrained)."""
+        if not self.split:
+            return None
+        return [(0.0, None)] * self.n_coef + [(None, None)] * int(self.fit_intercept)
+
+    def objective(self, theta, rows=None, loss_scale=None, penalty_scale=None):
+        """Value and gradient in ``theta``.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (n_vars,)
+            Current point.
+        rows : ndarray of int or None
+            Rows of a minibatch; all rows when None.
+        loss_scale, penalty_scale : float or None
+            Multipliers of the data term and of the penalty; ``1 / S`` and
+            ``1 / (C S)`` when None, which gives ``F``.
+
+        Returns
+        -------
+        value : float
+        grad : ndarray of shape (n_vars,)
+        """
+        if loss_scale is None:
+            loss_scale = 1.0 / self.total_weight
+        if penalty_scale is None:
+            penalty_scale = self.inv_C / self.total_weight
+        d = self.n_features
+        w, b = self.unpack(theta)
+        if self.split:
+            abs_w = theta[:d] + theta[d : 2 * d]
+            r = float(self.epsilon @ abs_w)
+        else:
+            abs_w = None
+            r = 0.0
+        loss, grad_w, grad_b, grad_r = self.design.loss_and_gradient(
+            w, b, r, rows=rows, out=self._grad_w
+        )
+        l2 = (1.0 - self.l1_ratio) * penalty_scale
+        value = loss_scale * loss + 0.5 * l2 * float(w @ w)
+        grad = np.empty(self.n_vars)
+        if self.split:
+            l1 = self.l1_ratio * penalty_scale
+            value += l1 * float(abs_w.sum())
+            # d/dp and d/dq share the terms that only see |w| = p + q.
+            shared = loss_scale * grad_r * self.epsilon + l1
+            smooth = loss_scale * grad_w + l2 * w
+            grad[:d] = shared + smooth
+            grad[d : 2 * d] = shared - smooth
+        else:
+            grad[:d] = loss_scale * grad_w + l2 * w
+        if self.fit_intercept:
+            grad[-1] = loss_scale * grad_b
+        return value, grad
+
+    def natural_objective(self, w, b):
+        """The objective in the units of the docstring formula (not divided)."""
+        theta = self.pack(w, b)
+        value, _ = self.objective(theta)
+        return value * self.total_weight
+
+
+def lbfgs(problem, theta0, *, max_iter, tol, verbose=0):
+    """Exact minimiser of ``problem`` by L-BFGS-B.
+
+    Parameters
+    ----------
+    problem : BinaryProblem
+    theta0 : ndarray of shape (n_vars,)
+        Starting point (feasible).
+    max_iter : int
+        Maximum number of iterations.
+    tol : float
+        Stop when the largest entry of the projected gradient is below ``tol``.
+    verbose : int
+        Print a one-line summary when positive.
+
+    Returns
+    -------
+    theta : ndarray of shape (n_vars,)
+    n_iter : int
+    """
+    # L-BFGS-B's own linear algebra works on tiny matrices; a multithreaded BLAS
+    # only adds synchronisation to it (tens of times slower on a busy machine),
+    # while the kernels that matter run in numba's thread pool.
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = _minimize_lbfgsb(problem, theta0, max_iter, tol)
+    if not result.success:
+        warnings.warn(
+            "L-BFGS-B did not converge: "
+            f"{result.message}. Increase max_iter ({max_iter}) or scale the data.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return result.x, int(min(result.nit, max_iter))
+
+
+def _minimize_lbfgsb(problem, theta0, max_iter, tol):
+    return minimize(
+        problem.objective,
+        theta0,
+        method="L-BFGS-B",
+        jac=True,
+        bounds=problem.bounds(),
+        options={
+            "maxiter": max_iter,
+            "maxcor": _MAXCOR,
+            "gtol": tol,
+            "ftol": 64 * np.finfo(float).eps,
+            "maxls": 50,
+        },
+    )
+
+
+class MinibatchState:
+    """Iterate and optimiser state of projected minibatch SGD or Adam.
+
+    Plain arrays only, so that estimators holding it stay picklable.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (n_vars,)
+        Starting point.
+    """
+
+    def __init__(self, theta):
+        self.theta = np.array(theta, dtype=np.float64)
+        self.m = np.zeros_like(self.theta)
+        self.v = np.zeros_like(self.theta)
+        self.t = 0
+        self.seen_weight = 0.0
+        self.seen_samples = 0
+
+
+def minibatch_epoch(
+    problem, state, *, solver, learning_rate, batch_size, rng, total_weight=None
+):
+    """One pass of projected minibatch SGD or Adam over every row of ``problem``.
+
+    Each step follows an unbiased estimate of the gradient of ``F``: the batch's
+    data term is scaled by ``n / (|B| S)`` and the penalty by ``1 / (C S)``.
+    Within ``partial_fit`` the full ``S`` is not known; ``total_weight`` then
+    holds the weight seen so far. Coordinates bounded below by zero are projected
+    back after every step, so exact zeros appear as with L-BFGS-B.
+
+    Parameters
+    ----------
+    problem : BinaryProblem
+    state : MinibatchState
+        Updated in place.
+    solver : {"sgd", "adam"}
+    learning_rate : float
+    batch_size : int
+    rng : numpy.random.Generator
+        Shuffles the rows.
+    total_weight : float or None
+        ``S``; the problem's own total weight when None.
+
+    Returns
+    -------
+    mean_value : float
+        Average of the minibatch objectives over the epoch.
+    """
+    n = problem.design.n_samples
+    if total_weight is None:
+        total_weight = problem.total_weight
+    mean_weight = total_weight / max(state.seen_samples, n)
+    penalty_scale = problem.inv_C / total_weight
+    order = rng.permutation(n)
+    n_coef = problem.n_coef if problem.split else 0
+    values = 0.0
+    n_batches = 0
+    for start in range(0, n, batch_size):
+        rows = order[start : start + batch_size]
+        loss_scale = 1.0 / (rows.shape[0] * mean_weight)
+        value, grad = problem.objective(state.theta, rows, loss_scale, penalty_scale)
+        values += value
+        n_batches += 1
+        state.t += 1
+        if solver == "adam":
+            state.m *= _ADAM_BETA1
+            state.m += (1.0 - _ADAM_BETA1) * grad
+            state.v *= _ADAM_BETA2
+            state.v += (1.0 - _ADAM_BETA2) * grad * grad
+            step = learning_rate * np.sqrt(1.0 - _ADAM_BETA2**state.t)
+            step /= 1.0 - _ADAM_BETA1**state.t
+            state.theta -= step * state.m / (np.sqrt(state.v) + _ADAM_EPS)
+        else:
+            state.theta -= learning_rate * grad
+        if n_coef:
+            np.maximum(state.theta[:n_coef], 0.0, out=state.theta[:n_coef])
+    return values / max(n_batches, 1)
+
+
+# The minibatch solvers stop after this many epochs without improvement, or
+# after _MIN_STEPS_NO_CHANGE steps when epochs hold few minibatches: on small
+# data one epoch is too short for Adam's steps to show progress.
+_N_ITER_NO_CHANGE = 5
+_MIN_STEPS_NO_CHANGE = 1000
+
+
+def fit_minibatch(
+    problem, state, *, solver, learning_rate, batch_size, max_iter, tol, rng, verbose=0
+):
+    """Epochs of :func:`minibatch_epoch` until the objective stops improving.
+
+    Parameters
+    ----------
+    problem : BinaryProblem
+    state : MinibatchState
+        Updated in place.
+    solver : {"sgd", "adam"}
+    learning_rate : float
+    batch_size : int
+    max_iter : int
+        Maximum number of epochs.
+    tol : float
+        Smallest improvement of the epoch's mean objective that counts.
+    rng : numpy.random.Generator
+    verbose : int
+
+    Returns
+    -------
+    n_epochs : int
+    """
+    best = np.inf
+    stalled = 0
+    n_batches = -(-problem.design.n_samples // batch_size)
+    patience = max(_N_ITER_NO_CHANGE, -(-_MIN_STEPS_NO_CHANGE // n_batches))
+    for epoch in range(1, max_iter + 1):
+        value = minibatch_epoch(
+            problem,
+            state,
+            solver=solver,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            rng=rng,
+        )
+        if verbose:
+            print(f"epoch {epoch}: mean objective {value:.6g}")
+        stalled = stalled + 1 if value > best - tol else 0
+        best = min(best, value)
+        if stalled >= patience:
+            return epoch
+    warnings.warn(
+        f"{solver} reached max_iter={max_iter} epochs before the objective stopped "
+        "improving; increase max_iter.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+    return max_iter
