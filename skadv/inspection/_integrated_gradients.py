@@ -1,0 +1,501 @@
+"""Integrated Gradients for skadv estimators, Pipelines and torch modules.
+
+The attribution of feature ``i`` of ``x`` relative to a baseline ``u`` is
+
+.. math::
+
+    IG_i(x) = (x_i - u_i) \\int_0^1 \\partial_i F(u + \\alpha (x - u)) \\, d\\alpha.
+
+Models are reached only through the private provider protocol of
+:mod:`skadv.utils._protocol`: ``_output_and_gradient`` for quadrature and
+``_linear_logit`` for the exact form of Lemma 4.1 of Chalasani et al. (2020).
+"""
+
+import sys
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.pipeline import Pipeline
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_is_fitted
+
+from skadv.inspection._quadrature import QUADRATURE_METHODS, quadrature_rule
+from skadv.utils._protocol import (
+    final_estimator_and_inputs,
+    has_input_gradients,
+    has_linear_form,
+)
+
+_SUPPORTED = (
+    "a fitted skadv estimator (such as AdversarialLogisticRegression or "
+    "AdversarialMLPClassifier), a fitted Pipeline whose last step is one, or a "
+    "torch.nn.Module that returns logits"
+)
+
+
+class _Resolved:
+    """The model as the quadrature sees it: flat float64 inputs and class indices."""
+
+    def __init__(self, provider, X, sample_shape, n_classes, classes, predict):
+        self.provider = provider
+        self.X = X
+        self.sample_shape = sample_shape
+        self.n_classes = n_classes
+        self.classes = classes
+        self.predict = predict
+
+
+def _is_torch_module(obj):
+    # A torch module can only exist once torch has been imported by the caller.
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(obj, torch.nn.Module)
+
+
+def unfreeze(estimator):
+    # FrozenEstimator keeps a fitted model through clone(); explain what it wraps.
+    frozen = sys.modules.get("sklearn.frozen")
+    if frozen is not None and isinstance(estimator, frozen.FrozenEstimator):
+        return estimator.estimator
+    return estimator
+
+
+def _as_numpy_array(X):
+    if type(X).__module__.startswith("torch"):
+        X = X.detach().cpu().numpy()
+    return X
+
+
+def resolve_model(estimator, X, *, batch_size=None):
+    """Find the gradient provider and the flat float64 inputs it sees.
+
+    Parameters
+    ----------
+    estimator : estimator, Pipeline or torch.nn.Module
+        The model to explain.
+    X : array-like
+        Inputs in the space of ``estimator``.
+    batch_size : int or None
+        Rows per forward pass when predicting classes of a torch module.
+
+    Returns
+    -------
+    resolved : _Resolved
+        Provider, flat inputs, sample shape, number of classes, class labels
+        (None for a torch module) and a function giving predicted class indices.
+    """
+    estimator = unfreeze(estimator)
+    if _is_torch_module(estimator):
+        from skadv.inspection._torch_provider import TorchModuleProvider
+
+        raw = np.asarray(_as_numpy_array(X))
+        if raw.ndim < 2 or raw.shape[0] == 0:
+            raise ValueError(
+                "X must hold at least one sample, with shape (n_samples, ...); "
+                f"got shape {raw.shape}."
+            )
+        flat = check_array(
+            raw.reshape(raw.shape[0], -1), dtype=np.float64, input_name="X"
+        )
+        provider = TorchModuleProvider(estimator, raw.shape[1:])
+        n_classes = provider.probe(flat)
+        return _Resolved(
+            provider,
+            flat,
+            raw.shape[1:],
+            n_classes,
+            None,
+            lambda: provider.predict_index(flat, batch_size),
+        )
+    final, X_final, _ = (
+        final_estimator_and_inputs(estimator, X)
+        if isinstance(estimator, Pipeline)
+        else (estimator, X, None)
+    )
+    final = unfreeze(final)
+    if not has_input_gradients(final):
+        raise TypeError(
+            "integrated_gradients needs input gradients, which "
+            f"{type(final).__name__} does not provide. Supported models: "
+            f"{_SUPPORTED}."
+        )
+    check_is_fitted(final)
+    flat = check_array(
+        X_final, accept_sparse=("csr", "csc", "coo"), dtype=np.float64, input_name="X"
+    )
+    if hasattr(flat, "toarray"):
+        flat = flat.toarray()
+    classes = np.asarray(final.classes_)
+
+    def predict():
+        return np.searchsorted(classes, np.asarray(final.predict(X_final)))
+
+    return _Resolved(final, flat, flat.shape[1:], len(classes), classes, predict)
+
+
+def _resolve_baselines(baselines, X, sample_shape):
+    n, d = X.shape
+    if baselines is None:
+        return np.zeros_like(X)
+    U = np.asarray(_as_numpy_array(baselines), dtype=np.float64)
+    if U.ndim == 0:
+        U = np.full_like(X, float(U))
+    elif U.shape in (tuple(sample_shape), (1,) + tuple(sample_shape)):
+        U = np.broadcast_to(U.reshape(1, d), X.shape)
+    elif U.shape == (n,) + tuple(sample_shape):
+        U = U.reshape(n, d)
+    else:
+        raise ValueError(
+            "baselines must be None, a scalar, one sample of shape "
+            f"{tuple(sample_shape)} or one per sample of shape "
+            f"{(n,) + tuple(sample_shape)}; got shape {U.shape}."
+        )
+    if not np.all(np.isfinite(U)):
+        raise ValueError("baselines must be finite.")
+    return U
+
+
+def _resolve_target(resolved, y, target):
+    n = resolved.X.shape[0]
+    if target is not None:
+        idx = np.asarray(target)
+        if idx.ndim == 0:
+            idx = np.full(n, idx)
+        if idx.shape != (n,):
+            raise ValueError(
+                f"target must be an int or hold one int per sample ({n}); got "
+                f"shape {idx.shape}."
+            )
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(
+                "target holds class indices (positions in classes_, or output "
+                f"columns of a torch module) and must be integer; got {idx.dtype}."
+            )
+        if np.any((idx < 0) | (idx >= resolved.n_classes)):
+            raise ValueError(
+                f"target must lie in [0, {resolved.n_classes - 1}] (the model has "
+                f"{resolved.n_classes} classes); got values in "
+                f"[{idx.min()}, {idx.max()}]."
+            )
+        return idx.astype(np.intp)
+    if y is None:
+        return np.asarray(resolved.predict(), dtype=np.intp)
+    y = np.asarray(_as_numpy_array(y))
+    if y.ndim != 1 or y.shape[0] != n:
+        raise ValueError(f"y must have shape ({n},); got {y.shape}.")
+    if resolved.classes is None:
+        if not np.issubdtype(y.dtype, np.integer) or np.any(
+            (y < 0) | (y >= resolved.n_classes)
+        ):
+            raise ValueError(
+                "For a torch module y must hold output indices in "
+                f"[0, {resolved.n_classes - 1}]."
+            )
+        return y.astype(np.intp)
+    classes = resolved.classes
+    idx = np.searchsorted(classes, y)
+    idx_clipped = np.minimum(idx, len(classes) - 1)
+    unknown = classes[idx_clipped] != y
+    if np.any(unknown):
+        raise ValueError(
+            f"y holds labels {np.unique(y[unknown])[:5].tolist()} not in the "
+            f"estimator's classes_ {classes.tolist()}."
+        )
+    return idx_clipped.astype(np.intp)
+
+
+def _blocks(n_rows, n_steps, batch_size):
+    """Yield (row slice, step slice) pairs of at most ``batch_size`` evaluations."""
+    if batch_size is None:
+        yield slice(0, n_rows), slice(0, n_steps)
+        return
+    if batch_size >= n_steps:
+        rows = batch_size // n_steps
+        for start in range(0, n_rows, rows):
+            yield slice(start, start + rows), slice(0, n_steps)
+        return
+    for row in range(n_rows):
+        for start in range(0, n_steps, batch_size):
+            yield slice(row, row + 1), slice(start, start + batch_size)
+
+
+def _quadrature_ig(provider, X, U, target, output, alphas, weights, batch_size):
+    """Path integral of the gradients by a quadrature rule, in bounded blocks."""
+    n, d = X.shape
+    # A provider may evaluate in a narrower dtype (a float32 torch module); building
+    # the path directly in it avoids a float64 copy of every point.
+    dtype = getattr(provider, "input_dtype", np.float64)
+    integral = np.zeros((n, d))
+    for rows, steps in _blocks(n, len(alphas), batch_size):
+        u = U[rows].astype(dtype)
+        diff = (X[rows] - U[rows]).astype(dtype)
+        a = alphas[steps].astype(dtype)
+        points = np.multiply(a[:, None, None], diff[None])
+        points += u[None]
+        tgt = np.tile(target[rows], len(a))
+        _, grads = provider._output_and_gradient(points.reshape(-1, d), tgt, output)
+        del points
+        grads = grads.reshape(len(a), -1, d)
+        # Accumulating step by step in float64 never makes a float64 copy of
+        # float32 gradients.
+        block = integral[rows]
+        for weight, grad in zip(weights[steps], grads):
+            block += weight * grad
+        integral[rows] = block
+    return integral * (X - U)
+
+
+def _log_sinhc(h):
+    """``log(sinh(h) / h)``, accurate for every real ``h`` including 0."""
+    h = np.abs(h)
+    small = h < 1e-3
+    hs = np.where(small, h, 0.0)
+    hl = np.where(small, 1.0, h)
+    series = np.log1p(hs**2 / 6.0 + hs**4 / 120.0)
+    # sinh(h) / h = e^h (1 - e^{-2h}) / (2h), never overflowing.
+    large = hl + np.log(-np.expm1(-2.0 * hl)) - np.log(2.0 * hl)
+    return np.where(small, series, large)
+
+
+def _log_cosh(t):
+    t = np.abs(t)
+    return t + np.log1p(np.exp(-2.0 * t)) - np.log(2.0)
+
+
+def sigmoid_divided_difference(a, b):
+    """``(sigmoid(a) - sigmoid(b)) / (a - b)``, with its limit ``sigmoid'(a)`` at a=b.
+
+    Uses ``sigmoid(a) - sigmoid(b) = sinh(h) / (2 cosh(a/2) cosh(b/2))`` with
+    ``h = (a - b) / 2``, evaluated in log space: no subtraction of nearby numbers,
+    no division by a small ``a - b`` and no overflow for large arguments.
+
+    Parameters
+    ----------
+    a, b : ndarray
+        Broadcastable arrays of logits.
+
+    Returns
+    -------
+    ndarray
+        The divided difference, in (0, 1/4].
+
+    Examples
+    --------
+    >>> from skadv.inspection._integrated_gradients import sigmoid_divided_difference
+    >>> float(sigmoid_divided_difference(0.0, 0.0))
+    0.25
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    log_dd = _log_sinhc(0.5 * (a - b)) - np.log(4.0) - _log_cosh(0.5 * a)
+    return np.exp(log_dd - _log_cosh(0.5 * b))
+
+
+def _exact_linear_ig(provider, X, U, target, output):
+    """Lemma 4.1: ``IG = D (x - u) * w`` with D the divided difference of the link."""
+    W, b = provider._linear_logit(target)
+    W = np.asarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    z_x = np.einsum("ij,ij->i", X, W) + b
+    z_u = np.einsum("ij,ij->i", U, W) + b
+    if output == "proba":
+        scale = sigmoid_divided_difference(z_x, z_u)
+        values = (expit(z_x), expit(z_u))
+    else:
+        scale = np.ones_like(z_x)
+        values = (z_x, z_u)
+    return (X - U) * W * scale[:, None], values
+
+
+def _outputs(provider, X, target, output, batch_size):
+    step = X.shape[0] if batch_size is None else batch_size
+    parts = [
+        provider._output_and_gradient(X[s : s + step], target[s : s + step], output)[0]
+        for s in range(0, X.shape[0], step)
+    ]
+    return np.concatenate(parts)
+
+
+@validate_params(
+    {
+        "estimator": "no_validation",
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like", None],
+        "baselines": [Real, "array-like", None],
+        "target": [Integral, "array-like", None],
+        "output": [StrOptions({"proba", "logit", "decision"})],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS})],
+        "internal_batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "return_convergence_delta": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def integrated_gradients(
+    estimator,
+    X,
+    y=None,
+    *,
+    baselines=None,
+    target=None,
+    output="proba",
+    n_steps=50,
+    method="auto",
+    internal_batch_size=None,
+    return_convergence_delta=False,
+):
+    """Integrated Gradients attributions of a fitted model's output.
+
+    For every row ``x`` of ``X`` and its baseline ``u``,
+
+    .. math::
+
+        IG_i(x) = (x_i - u_i) \\int_0^1 \\partial_i F(u + \\alpha (x - u))
+        \\, d\\alpha,
+
+    where ``F`` is the attributed output of the target class. For a linear model,
+    ``F(x) = A(\\langle w, x \\rangle + b)`` and Lemma 4.1 of Chalasani et al.
+    (2020) gives the integral in closed form,
+
+    .. math::
+
+        IG(x) = \\frac{A(z_x) - A(z_u)}{z_x - z_u} (x - u) \\odot w,
+        \\qquad z_v = \\langle w, v \\rangle + b,
+
+    whose limit as ``z_x - z_u -> 0`` is ``A'(z_u) (x - u) * w``; the divided
+    difference is evaluated without cancellation, so this limit needs no special
+    case. The attributions are complete: they sum to ``F(x) - F(u)``.
+
+    Parameters
+    ----------
+    estimator : estimator, Pipeline or torch.nn.Module
+        A fitted skadv estimator that provides input gradients, a fitted Pipeline
+        whose last step is one, or a ``torch.nn.Module`` mapping inputs of shape
+        ``(n_samples, *X.shape[1:])`` to logits of shape ``(n_samples,
+        n_classes)`` (one column reads as the logit of class 1). For a Pipeline
+        the attributions are computed in the space the last step sees, after the
+        encoders; the names of those columns are
+        ``pipeline[:-1].get_feature_names_out()``.
+        :class:`~sklearn.frozen.FrozenEstimator` wrappers are looked through.
+    X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+        Inputs to explain. Any shape with samples first for a torch module.
+    y : array-like of shape (n_samples,), default=None
+        True labels (for a torch module, output indices). When given and
+        ``target`` is None, each row attributes the output of its true class,
+        the choice made in the paper.
+    baselines : None, float or array-like, default=None
+        The reference ``u``: None means zeros, a float fills every feature, one
+        sample (shape ``X.shape[1:]``) is shared by all rows, or one baseline per
+        sample (shape ``X.shape``). For a Pipeline, baselines live in the space
+        the last step sees.
+    target : int or array-like of shape (n_samples,), default=None
+        Class index of the attributed output: a position in ``classes_`` (an
+        output column for a torch module), either one for all rows or one per
+        row. None means the class of ``y`` when given, else the predicted class.
+    output : {"proba", "logit", "decision"}, default="proba"
+        The attributed function ``F``. ``"proba"``: the predicted probability of
+        the target class (softmax for a multi-output torch module). For a
+        one-vs-rest multiclass linear model it is the target class's own
+        sigmoid ``sigmoid(X @ coef_[k] + intercept_[k])`` -- not the normalised
+        probability of ``predict_proba``, which is not of the form of Lemma 4.1.
+        For a binary linear model class 1 attributes ``sigmoid(decision)`` and
+        class 0 ``sigmoid(-decision)``. ``"logit"`` (alias ``"decision"``): the
+        corresponding logit, ``decision`` or ``-decision`` for a binary model.
+    n_steps : int, default=50
+        Number of quadrature nodes. Ignored by ``method="exact"``.
+    method : {"auto", "exact", "gausslegendre", "riemann_left", "riemann_right", \
+"riemann_middle", "riemann_trapezoid"}, default="auto"
+        ``"auto"`` is ``"exact"`` for linear models and ``"gausslegendre"``
+        otherwise. ``"exact"`` is Lemma 4.1 and needs a linear model. The node
+        placements match the usual Integrated Gradients conventions, except
+        ``"riemann_trapezoid"``, which is the proper trapezoid rule: ``n_steps``
+        nodes on ``linspace(0, 1, n_steps)`` with spacing ``1 / (n_steps - 1)``
+        and halved end weights. Weights of ``1 / n_steps`` at those nodes would
+        sum to ``(n_steps - 1) / n_steps`` and break completeness by that factor.
+    internal_batch_size : int, default=None
+        Largest number of (row, step) points evaluated at once; bounds memory to
+        about ``internal_batch_size * n_features`` floats. None evaluates all
+        ``n_samples * n_steps`` points at once. Results do not depend on it.
+    return_convergence_delta : bool, default=False
+        Also return ``sum(IG) - (F(x) - F(u))`` per row, which measures the
+        quadrature error (about 1e-16 for the exact method).
+
+    Returns
+    -------
+    attributions : ndarray of shape (n_samples, n_features) or X.shape
+        Float64 attributions, in the space the last estimator sees.
+    delta : ndarray of shape (n_samples,)
+        Only when ``return_convergence_delta`` is True.
+
+    Notes
+    -----
+    The quadrature methods use the same nodes as captum's
+    ``IntegratedGradients`` at equal ``n_steps``, and the same weights except
+    for ``"riemann_trapezoid"``: captum evaluates that rule at
+    ``linspace(0, 1, n_steps)`` but weighs the nodes ``1 / n_steps`` with halved
+    ends, so its weights sum to ``(n_steps - 1) / n_steps`` and its
+    attributions fall short of completeness by that factor (even for a linear
+    model). skadv uses the trapezoid rule proper, spacing ``1 / (n_steps - 1)``;
+    its result is captum's times ``n_steps / (n_steps - 1)``.
+
+    Memory: without ``internal_batch_size`` all ``n_samples * n_steps`` path
+    points, their activations and their gradients are held at once. Torch
+    modules are evaluated in their own dtype and device.
+
+    See Also
+    --------
+    gini_index : Concentration of the attributions.
+    FeatureImpactTransformer : Attributions aggregated over a dataset.
+
+    References
+    ----------
+    Sundararajan, Taly and Yan, "Axiomatic Attribution for Deep Networks", ICML
+    2017. Chalasani et al., "Concise Explanations of Neural Networks using
+    Adversarial Training", ICML 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from skadv.inspection import integrated_gradients
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(),
+    ...                           torch.nn.Linear(8, 3)).double()
+    >>> X = np.random.default_rng(0).normal(size=(5, 4))
+    >>> attr, delta = integrated_gradients(net, X, target=2,
+    ...                                    return_convergence_delta=True)
+    >>> attr.shape, bool(np.abs(delta).max() < 1e-6)
+    ((5, 4), True)
+    """
+    if output == "decision":
+        output = "logit"
+    resolved = resolve_model(estimator, X, batch_size=internal_batch_size)
+    Xf = resolved.X
+    U = _resolve_baselines(baselines, Xf, resolved.sample_shape)
+    tgt = _resolve_target(resolved, y, target)
+    linear = has_linear_form(resolved.provider)
+    if method == "auto":
+        method = "exact" if linear else "gausslegendre"
+    if method == "exact":
+        if not linear:
+            raise ValueError(
+                "method='exact' needs a linear model (one that provides "
+                f"_linear_logit); {type(resolved.provider).__name__} does not. "
+                "Use a quadrature method such as 'gausslegendre'."
+            )
+        attr, (f_x, f_u) = _exact_linear_ig(resolved.provider, Xf, U, tgt, output)
+    else:
+        alphas, weights = quadrature_rule(method, n_steps)
+        attr = _quadrature_ig(
+            resolved.provider, Xf, U, tgt, output, alphas, weights, internal_batch_size
+        )
+        if return_convergence_delta:
+            f_x = _outputs(resolved.provider, Xf, tgt, output, internal_batch_size)
+            f_u = _outputs(resolved.provider, U, tgt, output, internal_batch_size)
+    attr = attr.reshape((Xf.shape[0],) + tuple(resolved.sample_shape))
+    if return_convergence_delta:
+        delta = attr.reshape(Xf.shape[0], -1).sum(axis=1) - (f_x - f_u)
+        return attr, delta
+    return attr
