@@ -1,0 +1,107 @@
+"""Which epsilon values to try, and how the report picks one of them.
+
+The paper's recipe trades a little accuracy for concise explanations: among
+the epsilons whose cross-validated accuracy stays within a stated tolerance of
+the best one, take the one whose explanations are sparsest (highest mean Gini
+index of the Integrated Gradients), and among equally sparse ones the largest.
+"""
+
+import math
+
+import numpy as np
+
+from ._errors import ReportInputError
+
+#: Candidates of ``--epsilon auto``, in the units of the encoded features
+#: (one-hot columns are 0/1, numeric columns are standardised).
+AUTO_GRID = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
+
+#: Gini values closer than this count as equal when choosing epsilon, so a
+#: difference in the fourth decimal does not decide against a larger epsilon.
+GINI_TIE = 1e-3
+
+
+def parse_epsilon(text):
+    """Parse the ``--epsilon`` option.
+
+    Parameters
+    ----------
+    text : str
+        ``"auto"`` or one or more non-negative numbers separated by commas.
+
+    Returns
+    -------
+    grid : tuple of float
+        The values to sweep, sorted, always including 0 (the natural model).
+    fixed : float or None
+        The single requested value when exactly one was given (the report
+        then uses it instead of choosing), else None.
+
+    Raises
+    ------
+    ReportInputError
+        When the text is neither ``auto`` nor a list of finite numbers >= 0.
+
+    Examples
+    --------
+    >>> from skadv.report import parse_epsilon
+    >>> parse_epsilon("0.1")
+    ((0.0, 0.1), 0.1)
+    >>> parse_epsilon("0.05, 0.2")
+    ((0.0, 0.05, 0.2), None)
+    """
+    text = str(text).strip()
+    if text.lower() == "auto":
+        return tuple(AUTO_GRID), None
+    values = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            value = float(part)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0:
+            raise ReportInputError(
+                f"could not parse --epsilon {text!r}: expected 'auto' or "
+                "non-negative numbers separated by commas, such as 0.05,0.1"
+            )
+        values.append(value)
+    grid = tuple(sorted({0.0, *values}))
+    fixed = values[0] if len(set(values)) == 1 else None
+    return grid, fixed
+
+
+def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
+    """Index of the epsilon the report uses.
+
+    Parameters
+    ----------
+    epsilons, accuracy, gini : array-like of shape (n_candidates,)
+        The candidates and their mean cross-validated accuracy and mean Gini
+        index of Integrated Gradients.
+    tolerance : float
+        Largest accepted drop in accuracy below the best candidate.
+    fixed : float or None, default=None
+        When given, the index of this value is returned regardless of scores.
+
+    Returns
+    -------
+    index : int
+        Position of the chosen epsilon in ``epsilons``.
+
+    Examples
+    --------
+    >>> from skadv.report import select_epsilon
+    >>> select_epsilon([0, 0.1, 0.3], [0.99, 0.98, 0.90], [0.6, 0.8, 0.9],
+    ...                tolerance=0.02)
+    1
+    """
+    epsilons = np.asarray(epsilons, dtype=float)
+    if fixed is not None:
+        return int(np.flatnonzero(np.isclose(epsilons, fixed))[0])
+    accuracy = np.asarray(accuracy, dtype=float)
+    gini = np.nan_to_num(np.asarray(gini, dtype=float), nan=-np.inf)
+    admissible = accuracy >= np.max(accuracy) - tolerance - 1e-12
+    best_gini = np.max(gini[admissible])
+    candidates = np.flatnonzero(admissible & (gini >= best_gini - GINI_TIE))
+    return int(candidates[np.argmax(epsilons[candidates])])
