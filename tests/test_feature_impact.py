@@ -3,14 +3,18 @@
 import numpy as np
 import pandas as pd
 import pytest
+from joblib import hash as joblib_hash
 from scipy.special import expit
 from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, PolynomialFeatures, StandardScaler
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import check_is_fitted
 
 from skadv.datasets import load_mushroom
 from skadv.inspection import (
@@ -248,8 +252,6 @@ def test_bad_parameters_and_unfitted(mushroom_pipe):
         FeatureImpactTransformer(pipe, method="simpson").fit(X, y)
     with pytest.raises(InvalidParameterError, match="groups"):
         FeatureImpactTransformer(pipe, groups=[0, 1]).fit(X, y)
-    from sklearn.exceptions import NotFittedError
-
     with pytest.raises(NotFittedError):
         FeatureImpactTransformer(pipe).transform(X)
     fi = FeatureImpactTransformer(pipe).fit(X, y)
@@ -272,8 +274,8 @@ def test_quadrature_option_is_passed_through(mixed_pipe):
 
 
 def test_passes_the_estimator_checks_that_need_no_refit(mushroom_pipe):
-    """The generic checks refit on their own random data, which a wrapped model
-    fitted on Mushroom cannot explain; these run on the constructed object."""
+    """tests/test_common.py runs every check with unfitted wrapped models; with a
+    fitted one (which the checks' random data cannot reach) these still apply."""
     from sklearn.utils import estimator_checks as ec
 
     pipe = mushroom_pipe[0]
@@ -284,3 +286,133 @@ def test_passes_the_estimator_checks_that_need_no_refit(mushroom_pipe):
     ec.check_set_params(name, est)
     ec.check_parameters_default_constructible(name, est)
     assert "FeatureImpactTransformer(" in repr(est)
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] - 0.5 * X[:, 2] + 0.3 * rng.normal(size=120) > 0).astype(int)
+    return X, y
+
+
+def test_unfitted_estimator_is_fitted_as_a_clone(small_data):
+    X, y = small_data
+    model = AdversarialLogisticRegression(epsilon=0.05)
+    params = model.get_params()
+    fi = FeatureImpactTransformer(model).fit(X, y)
+    # The clone was fitted; the estimator given is left as it was.
+    assert fi.estimator_ is not model
+    check_is_fitted(fi.estimator_)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    assert model.get_params() == params == fi.estimator_.get_params()
+    # Oracle: fitting the same model by hand and explaining it gives the same.
+    direct = clone(model).fit(X, y)
+    np.testing.assert_array_equal(fi.estimator_.coef_, direct.coef_)
+    np.testing.assert_allclose(
+        fi.feature_value_impact_, np.abs(integrated_gradients(direct, X, y)).mean(0)
+    )
+    np.testing.assert_allclose(
+        fi.transform(X), FeatureImpactTransformer(direct).fit(X, y).transform(X)
+    )
+    # Fitting again refits from the unfitted parameter, on the new data.
+    refit = fi.fit(X[:60], y[:60]).estimator_
+    np.testing.assert_array_equal(refit.coef_, clone(model).fit(X[:60], y[:60]).coef_)
+    assert get_tags(FeatureImpactTransformer(model)).target_tags.required
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        FeatureImpactTransformer(model).fit(X)
+
+
+def test_unfitted_pipeline_is_fitted_and_grouped(mushroom_pipe):
+    fitted, X, y = mushroom_pipe
+    unfitted = clone(fitted)
+    fi = FeatureImpactTransformer(unfitted).fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(unfitted)
+    by_hand = FeatureImpactTransformer(fitted).fit(X, y)
+    np.testing.assert_array_equal(fi.groups_, by_hand.groups_)
+    np.testing.assert_allclose(fi.feature_impact_, by_hand.feature_impact_)
+    assert fi.get_feature_names_out().tolist() == list(X.columns)
+
+
+def test_wrapped_parameters_are_validated_when_fitting(small_data):
+    X, y = small_data
+    with pytest.raises(InvalidParameterError, match="'C' parameter"):
+        FeatureImpactTransformer(AdversarialLogisticRegression(C=-1.0)).fit(X, y)
+
+
+def test_fitted_estimator_is_used_unchanged(small_data):
+    X, y = small_data
+    model = AdversarialLogisticRegression(epsilon=0.05).fit(X[:60], y[:60])
+    coef, before = model.coef_.copy(), joblib_hash(model)
+    fi = FeatureImpactTransformer(model)
+    assert not get_tags(fi).target_tags.required
+    # Explained on other data than it was trained on: no refit there.
+    fi.fit(X[60:], y[60:])
+    assert fi.estimator_ is model
+    np.testing.assert_array_equal(model.coef_, coef)
+    assert joblib_hash(model) == before
+    np.testing.assert_allclose(
+        fi.feature_value_impact_,
+        np.abs(integrated_gradients(model, X[60:], y[60:])).mean(0),
+    )
+    # Without labels each row attributes its predicted class.
+    unlabelled = FeatureImpactTransformer(model).fit(X[60:])
+    np.testing.assert_allclose(
+        unlabelled.feature_value_impact_,
+        np.abs(integrated_gradients(model, X[60:])).mean(0),
+    )
+    fi.transform(X)
+    assert joblib_hash(model) == before
+    # clone drops the fitted state, like for any meta-estimator: the clone refits
+    # a copy on its own data; FrozenEstimator keeps the fitted model instead.
+    cloned = clone(fi).fit(X, y)
+    assert cloned.estimator_ is not model
+    assert not np.array_equal(cloned.estimator_.coef_, coef)
+    frozen = clone(FeatureImpactTransformer(FrozenEstimator(model))).fit(X, y)
+    assert frozen.estimator_.estimator is model
+    np.testing.assert_allclose(
+        frozen.feature_impact_,
+        FeatureImpactTransformer(model).fit(X, y).feature_impact_,
+    )
+    assert joblib_hash(model) == before
+
+
+def test_fitted_pipeline_is_used_unchanged(mushroom_pipe):
+    pipe, X, y = mushroom_pipe
+    before = joblib_hash(pipe)
+    fi = FeatureImpactTransformer(pipe).fit(X.iloc[:200], y.iloc[:200])
+    assert fi.estimator_ is pipe
+    assert joblib_hash(pipe) == before
+
+
+def test_feature_names_out_follow_the_input_names(small_data):
+    X, y = small_data
+    fi = FeatureImpactTransformer(AdversarialLogisticRegression()).fit(X, y)
+    assert fi.get_feature_names_out().tolist() == ["x0", "x1", "x2", "x3"]
+    names = ["a", "b", "c", "d"]
+    assert fi.get_feature_names_out(names).tolist() == names
+    with pytest.raises(ValueError, match="input_features should have length"):
+        fi.get_feature_names_out(names[:2])
+    grouped = FeatureImpactTransformer(
+        AdversarialLogisticRegression(), groups={"ab": [0, 1]}
+    ).fit(X, y)
+    assert grouped.get_feature_names_out(names).tolist() == ["ab", "x2", "x3"]
+    frame = pd.DataFrame(X, columns=names)
+    named = FeatureImpactTransformer(AdversarialLogisticRegression()).fit(frame, y)
+    assert named.get_feature_names_out().tolist() == names
+    with pytest.raises(ValueError, match="input_features is not equal"):
+        named.get_feature_names_out(["a", "b", "c", "e"])
+
+
+def test_one_dimensional_input_is_rejected(small_data):
+    X, y = small_data
+    fi = FeatureImpactTransformer(AdversarialLogisticRegression())
+    with pytest.raises(ValueError, match="Reshape your data"):
+        fi.fit(X[:, 0], y)
+    fi.fit(X, y)
+    with pytest.raises(ValueError, match="Reshape your data"):
+        fi.transform(X[0])
+    with pytest.raises(ValueError, match="X has 3 features, but"):
+        fi.transform(X[:, :3])

@@ -3,11 +3,16 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
-from sklearn.utils import Bunch
+from sklearn.utils import Bunch, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
 
 from skadv.inspection._grouping import column_parents, groups_from_mapping
 from skadv.inspection._integrated_gradients import integrated_gradients, unfreeze
@@ -16,6 +21,33 @@ from skadv.inspection._quadrature import QUADRATURE_METHODS
 
 def _default_names(n, prefix="x"):
     return np.asarray([f"{prefix}{i}" for i in range(n)], dtype=object)
+
+
+def _is_fitted(estimator):
+    """Whether ``estimator`` can be explained as is, without fitting it first."""
+    if not hasattr(estimator, "fit"):
+        # A torch module (or any model without ``fit``) already holds its weights.
+        return True
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
+
+
+def _check_samples_first(X):
+    """Reject 1-d inputs early; anything else is left to the wrapped model."""
+    # X is not converted: a Pipeline may select DataFrame columns by name and a
+    # torch module may take images, so only the dimension is checked here.
+    shape = getattr(X, "shape", None)
+    ndim = len(shape) if shape is not None else np.asarray(X, dtype=object).ndim
+    if ndim < 2:
+        raise ValueError(
+            f"Expected a 2D array of shape (n_samples, n_features), got a {ndim}D "
+            "array instead. Reshape your data either using array.reshape(-1, 1) if "
+            "your data has a single feature or array.reshape(1, -1) if it contains "
+            "a single sample."
+        )
 
 
 def _aggregate(attributions, parents, n_groups):
@@ -141,11 +173,14 @@ def feature_impact(
 class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
     """Integrated Gradients aggregated onto the original features.
 
-    ``fit(X, y)`` explains a fitted model on ``X`` and stores, for every encoded
+    ``fit(X, y)`` explains a model on ``X`` and stores, for every encoded
     column ``i``, the feature value impact ``FV_i = mean_x |IG_i(x)|`` and, for
     every original feature, its feature impact ``FI``: the sum of ``FV`` over
     the encoded columns it produced (Appendix H of Chalasani et al., 2020).
     ``transform(X)`` returns each row's attributions summed per original feature.
+
+    The model may be given fitted, in which case it is explained as is, or
+    unfitted, in which case ``fit`` first fits a clone of it on ``(X, y)``.
 
     The grouping of encoded columns is read from the fitted preprocessing steps
     of a Pipeline: OneHotEncoder (including ``drop``, ``min_frequency`` /
@@ -155,10 +190,23 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : estimator or Pipeline
-        A fitted model accepted by :func:`integrated_gradients`. It is not
-        refitted; wrap it in :class:`~sklearn.frozen.FrozenEstimator` to keep it
-        fitted through :func:`~sklearn.base.clone`.
+    estimator : estimator, Pipeline or torch.nn.Module
+        The model to explain: a classifier accepted by
+        :func:`integrated_gradients` (a skadv estimator that provides input
+        gradients, a Pipeline whose last step is one, or a ``torch.nn.Module``
+        returning logits).
+
+        - Fitted (:func:`~sklearn.utils.validation.check_is_fitted` passes;
+          always the case for a torch module): ``fit`` explains it as is. It is
+          never refitted nor modified, and ``estimator_`` is this very object,
+          not a copy. ``y`` is then optional.
+        - Not fitted: ``fit(X, y)`` fits a clone of it on ``(X, y)``, stores it
+          as ``estimator_`` and explains it; ``y`` is required.
+
+        :func:`~sklearn.base.clone` (used by cross-validation and grid search)
+        returns an unfitted copy, so a fitted model is refitted on each training
+        split there; wrap it in :class:`~sklearn.frozen.FrozenEstimator` to keep
+        explaining that one fitted model.
     groups : dict, default=None
         Explicit grouping: original feature name -> list of encoded columns
         (names or indices) in the space the final estimator sees. Unlisted
@@ -176,6 +224,9 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
+    estimator_ : estimator, Pipeline or torch.nn.Module
+        The explained model: ``estimator`` itself when it was fitted, else a
+        clone of it fitted on the ``fit`` data.
     feature_value_impact_ : ndarray of shape (n_encoded,)
         Mean absolute attribution of each encoded column on the ``fit`` data,
         attributing the true class when ``y`` is given, else the predicted one.
@@ -195,18 +246,42 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
     feature_impact : The same aggregation for precomputed attributions.
     FeatureImpactDisplay : Bar charts of the feature impacts of several models.
 
+    Notes
+    -----
+    Whether to fit is decided from the state of ``estimator`` rather than by a
+    ``prefit`` flag. Explaining a model one has just trained, the common case,
+    then needs no extra argument, and the transformer behaves like any
+    scikit-learn meta-estimator inside cross-validation. A flag could also
+    contradict the estimator: ``prefit=True`` fails once
+    :func:`~sklearn.base.clone` has dropped the fitted state, while
+    :class:`~sklearn.frozen.FrozenEstimator` states the intent of keeping a
+    fitted model in the estimator itself and survives cloning.
+
     Examples
     --------
     >>> import numpy as np
     >>> import torch
     >>> from skadv.inspection import FeatureImpactTransformer
-    >>> net = torch.nn.Linear(3, 2).double()
+    >>> from skadv.linear_model import AdversarialLogisticRegression
     >>> X = np.random.default_rng(0).normal(size=(6, 3))
+    >>> y = np.array([0, 1, 0, 1, 1, 0])
+
+    An unfitted model is fitted (as a clone) on ``(X, y)`` first:
+
+    >>> fi = FeatureImpactTransformer(AdversarialLogisticRegression(epsilon=0.05))
+    >>> fi.fit(X, y).estimator_.coef_.shape
+    (1, 3)
+    >>> fi.transform(X).shape
+    (6, 3)
+
+    A fitted model, here a torch module, is explained as is:
+
+    >>> net = torch.nn.Linear(3, 2).double()
     >>> fi = FeatureImpactTransformer(net, groups={"ab": [0, 1]}).fit(X)
+    >>> fi.estimator_ is net
+    True
     >>> fi.get_feature_names_out().tolist()
     ['ab', 'x2']
-    >>> fi.transform(X).shape
-    (6, 2)
     """
 
     _parameter_constraints = {
@@ -235,9 +310,22 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         self.n_steps = n_steps
         self.internal_batch_size = internal_batch_size
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self.estimator
+        if hasattr(inner, "__sklearn_tags__"):
+            inner_tags = get_tags(inner)
+            # Inputs reach the wrapped model untouched, so it decides what X may be.
+            tags.input_tags = inner_tags.input_tags
+            tags.non_deterministic = inner_tags.non_deterministic
+        # y is needed only to fit an unfitted model; a fitted one is explained
+        # with or without true labels.
+        tags.target_tags.required = not _is_fitted(inner)
+        return tags
+
     def _attributions(self, X, y):
         attr = integrated_gradients(
-            self.estimator,
+            self.estimator_,
             X,
             y,
             baselines=self.baselines,
@@ -248,7 +336,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         return attr.reshape(attr.shape[0], -1)
 
     def _grouping(self, n_encoded):
-        model = unfreeze(self.estimator)
+        model = unfreeze(self.estimator_)
         head_names = None
         if isinstance(model, Pipeline) and len(model) > 1:
             head_names = getattr(model, "feature_names_in_", None)
@@ -272,29 +360,41 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
             parents, names = np.arange(n_encoded), encoded
         return encoded, np.asarray(parents, dtype=np.intp), np.asarray(names, object)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    # The wrapped estimator's parameters are not validated by this class, so its
+    # own fit must validate them: nested validation stays on.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
-        """Explain the model on ``X`` and store the impacts.
+        """Fit the model if needed, explain it on ``X`` and store the impacts.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Inputs in the model's raw space (before a Pipeline's encoders).
         y : array-like of shape (n_samples,), default=None
-            True labels; when given each row attributes its true class (the
-            paper's choice), else its predicted class.
+            True labels. Required when ``estimator`` is not fitted, to fit its
+            clone. Each row then attributes its true class (the paper's
+            choice); without ``y`` it attributes its predicted class.
 
         Returns
         -------
         self : FeatureImpactTransformer
             The fitted transformer.
         """
-        validate_data(self, X, skip_check_array=True)
+        _check_samples_first(X)
+        # Raises the usual "requires y" error when a model has to be fitted.
+        validate_data(self, X, y, skip_check_array=True)
+        if _is_fitted(self.estimator):
+            self.estimator_ = self.estimator
+        else:
+            self.estimator_ = clone(self.estimator).fit(X, y)
         attr = self._attributions(X, y)
         encoded, parents, names = self._grouping(attr.shape[1])
         self.encoded_feature_names_ = encoded
         self.groups_ = parents
-        self._feature_names_out = names
+        # Without explicit groups every output column is one input feature, so
+        # the output names follow the input names (see get_feature_names_out).
+        one_to_one = self.groups is None and len(names) == self.n_features_in_
+        self._feature_names_out_ = None if one_to_one else names
         self.feature_value_impact_, self.feature_impact_ = _aggregate(
             attr, parents, len(names)
         )
@@ -317,6 +417,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
             Aggregated attributions, columns named by ``get_feature_names_out``.
         """
         check_is_fitted(self)
+        _check_samples_first(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         attr = self._attributions(X, None)
         if attr.shape[1] != len(self.groups_):
@@ -324,7 +425,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
                 f"The model produced {attr.shape[1]} encoded columns, but "
                 f"{len(self.groups_)} were seen in fit."
             )
-        out = np.zeros((attr.shape[0], len(self._feature_names_out)))
+        out = np.zeros((attr.shape[0], len(self.feature_impact_)))
         np.add.at(out.T, self.groups_, attr.T)
         return out
 
@@ -334,7 +435,11 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         input_features : array-like of str, default=None
-            Ignored; present for API consistency.
+            Input feature names. Checked against ``feature_names_in_`` (or
+            against ``n_features_in_`` when ``fit`` saw no names). Without
+            ``groups`` the output features are the input features, so they are
+            named after these (``x0, x1, ...`` when None and unknown); with
+            ``groups`` the names are those of the groups.
 
         Returns
         -------
@@ -342,7 +447,10 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
             The original feature names (group names for an explicit mapping).
         """
         check_is_fitted(self)
-        return np.asarray(self._feature_names_out, dtype=object)
+        names_in = _check_feature_names_in(self, input_features)
+        if self._feature_names_out_ is None:
+            return np.asarray(names_in, dtype=object)
+        return np.asarray(self._feature_names_out_, dtype=object)
 
     def get_feature_impact(self, level="feature", *, sort=True):
         """Impacts as a pandas Series, largest first.
@@ -364,7 +472,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         if level == "feature":
             values, names, label = (
                 self.feature_impact_,
-                self._feature_names_out,
+                self.get_feature_names_out(),
                 "feature_impact",
             )
         elif level == "value":
