@@ -428,6 +428,11 @@ def integrated_gradients(
     delta : ndarray of shape (n_samples,)
         Only when ``return_convergence_delta`` is True.
 
+    See Also
+    --------
+    gini_index : Concentration of the attributions.
+    FeatureImpactTransformer : Attributions aggregated over a dataset.
+
     Notes
     -----
     The quadrature methods use the same nodes as captum's
@@ -442,11 +447,6 @@ def integrated_gradients(
     Memory: without ``internal_batch_size`` all ``n_samples * n_steps`` path
     points, their activations and their gradients are held at once. Torch
     modules are evaluated in their own dtype and device.
-
-    See Also
-    --------
-    gini_index : Concentration of the attributions.
-    FeatureImpactTransformer : Attributions aggregated over a dataset.
 
     References
     ----------
