@@ -2,6 +2,9 @@
 
 import numpy as np
 import pytest
+from sklearn.datasets import make_blobs
+
+from skadv.neural_network import AdversarialMLPClassifier
 
 torch = pytest.importorskip("torch")
 
@@ -227,3 +230,63 @@ def test_project_intersects_ball_and_range():
     far = torch.tensor([[2.0, 2.0]])
     out = project(far, X, 0.1, (torch.tensor(0.0), torch.tensor(1.0)))
     torch.testing.assert_close(out, torch.tensor([[0.6, 1.0]]))
+
+
+# ------------------------------------------- attacks inside the estimator
+
+
+def _small(**params):
+    defaults = dict(
+        hidden_layer_sizes=(16,),
+        max_iter=5,
+        learning_rate_init=1e-2,
+        device="cpu",
+        random_state=0,
+    )
+    return AdversarialMLPClassifier(**{**defaults, **params})
+
+
+def _blobs():
+    X, y = make_blobs(n_samples=120, centers=3, n_features=4, random_state=0)
+    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
+
+
+def test_attacks_never_write_parameter_gradients_during_training():
+    X, y = _blobs()
+    leaks = []
+
+    class Watched(AdversarialMLPClassifier):
+        def train_step(self, X_batch, y_batch, attack):
+            before = [
+                None if p.grad is None else p.grad.clone()
+                for p in self.module_.parameters()
+            ]
+            attack(self.module_, X_batch, y_batch)
+            for old, p in zip(before, self.module_.parameters()):
+                leaks.append(
+                    (old is None) != (p.grad is None)
+                    or (old is not None and not torch.equal(old, p.grad))
+                )
+            assert self.module_.training
+            return super().train_step(X_batch, y_batch, attack)
+
+    Watched(**_small(batch_size=40, attack_steps=3).get_params()).fit(X, y)
+    assert len(leaks) == 5 * 3 * 4 and not any(leaks)
+
+
+def test_fitted_network_stays_clean_through_inference():
+    X, y = _blobs()
+    clf = _small(epsilon=0.1).fit(X, y)
+    module = clf.module_
+    assert not module.training
+    assert all(p.grad is None for p in module.parameters())
+    clf.predict_proba(X)
+    clf._output_and_gradient(X, y, "proba")
+    clf._robust_correct(X, y, 0.1, steps=3)
+    assert not module.training
+    assert all(p.grad is None for p in module.parameters())
+    # inference restores whatever mode it found
+    module.train()
+    clf._robust_correct(X, y, 0.1, steps=3)
+    clf.predict(X)
+    assert module.training

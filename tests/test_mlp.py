@@ -128,13 +128,28 @@ def test_one_class_raises():
 # ------------------------------------------------------------- behaviour
 
 
-def test_deterministic_given_random_state():
+def _dropout_net(input_shape, n_classes):
+    return torch.nn.Sequential(
+        torch.nn.Linear(input_shape[0], 16),
+        torch.nn.ReLU(),
+        torch.nn.Dropout(0.5),
+        torch.nn.Linear(16, n_classes),
+    )
+
+
+@pytest.mark.parametrize("architecture", ["mlp", _dropout_net])
+def test_deterministic_given_random_state(architecture):
     X, y = _blobs()
-    a = _small(epsilon=0.05).fit(X, y)
-    b = _small(epsilon=0.05).fit(X, y)
+    torch.manual_seed(123)
+    state = torch.random.get_rng_state()
+    a = _small(epsilon=0.05, architecture=architecture).fit(X, y)
+    # the caller's global generator is left as it was, and does not matter
+    assert torch.equal(torch.random.get_rng_state(), state)
+    torch.manual_seed(7)
+    b = _small(epsilon=0.05, architecture=architecture).fit(X, y)
     assert a.loss_curve_ == b.loss_curve_
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
-    c = _small(epsilon=0.05, random_state=1).fit(X, y)
+    c = _small(epsilon=0.05, architecture=architecture, random_state=1).fit(X, y)
     assert a.loss_curve_ != c.loss_curve_
 
 
@@ -222,6 +237,10 @@ def test_warm_start_and_partial_fit_continue_training():
     clf.fit(X, y)
     assert clf.n_iter_ == 6
     assert any(not torch.equal(a, b) for a, b in zip(first, clf.module_.parameters()))
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.fit(X, y + 5)
+    with pytest.raises(ValueError, match="early_stopping"):
+        _small(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
 
     online = _small()
     with pytest.raises(ValueError, match="classes must be passed"):
@@ -233,22 +252,51 @@ def test_warm_start_and_partial_fit_continue_training():
         online.partial_fit(X[:5], np.full(5, 7))
 
 
+def _interrupt_during_epoch(monkeypatch, epoch, batch):
+    """Make ``train_step`` raise KeyboardInterrupt at a given (epoch, batch)."""
+    original = AdversarialMLPClassifier.train_step
+    calls = []
+
+    def interrupting_step(self, X_batch, y_batch, attack):
+        calls.append(self.n_iter_)
+        if self.n_iter_ == epoch - 1 and calls.count(self.n_iter_) == batch:
+            raise KeyboardInterrupt
+        return original(self, X_batch, y_batch, attack)
+
+    monkeypatch.setattr(AdversarialMLPClassifier, "train_step", interrupting_step)
+
+
 def test_keyboard_interrupt_keeps_last_completed_epoch(monkeypatch):
     X, y = _blobs()
-    reference = _small(max_iter=2).fit(X, y)
-    clf = _small(max_iter=10)
-    original = AdversarialMLPClassifier._run_epoch
-
-    def interrupt_third_epoch(self, *args, **kwargs):
-        if self.n_iter_ == 2:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(AdversarialMLPClassifier, "_run_epoch", interrupt_third_epoch)
-    with pytest.warns(UserWarning, match="interrupted"):
+    # three batches per epoch; the interrupt lands after two Adam steps of epoch 3
+    reference = _small(max_iter=2, batch_size=40).fit(X, y)
+    clf = _small(max_iter=10, batch_size=40)
+    _interrupt_during_epoch(monkeypatch, epoch=3, batch=3)
+    with pytest.warns(UserWarning, match="interrupted during epoch 3") as record:
         clf.fit(X, y)
-    assert clf.n_iter_ == 2
+    monkeypatch.undo()
+    assert record[0].filename == __file__
+    assert clf.n_iter_ == len(clf.loss_curve_) == 2
+    assert clf.t_ == 2 * len(X)
+    assert clf.loss_curve_ == reference.loss_curve_
     # exactly the network of two completed epochs, and usable
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+    # the optimizer was rolled back too: continuing matches the reference
+    clf.partial_fit(X, y)
+    reference.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
+
+
+def test_keyboard_interrupt_with_early_stopping_keeps_best_network(monkeypatch):
+    X, y = _blobs(n=200)
+    params = dict(early_stopping=True, n_iter_no_change=50, batch_size=60)
+    reference = _small(max_iter=4, **params).fit(X, y)
+    clf = _small(max_iter=20, **params)
+    _interrupt_during_epoch(monkeypatch, epoch=5, batch=2)
+    with pytest.warns(UserWarning, match="best network on the validation set"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 4
+    assert clf.validation_scores_ == reference.validation_scores_
     np.testing.assert_array_equal(clf.predict_proba(X), reference.predict_proba(X))
 
 
@@ -262,6 +310,21 @@ def test_verbose_prints_clean_lines_without_a_terminal(capsys):
         "Iteration 3",
     ]
     assert all("loss = " in line for line in lines)
+
+
+def test_verbose_shows_a_progress_bar_on_a_terminal(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    X, y = _blobs()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    _small(max_iter=2, batch_size=40, verbose=1).fit(X, y)
+    captured = capsys.readouterr()
+    assert "epoch 1" in captured.err and "epoch 2" in captured.err
+    assert "/3 [" in captured.err and "batch/s" in captured.err
+    assert captured.out.count("Iteration") == 2
+    # quiet by default: no bar, no lines
+    _small(max_iter=2, batch_size=40).fit(X, y)
+    captured = capsys.readouterr()
+    assert captured.err == "" and captured.out == ""
 
 
 def test_cnn_and_callable_architectures():
@@ -338,6 +401,59 @@ def test_robust_correct_bounds_and_metric_dispatch(device):
     assert not clf._robust_correct(X[:3], np.array([9, 9, 9]), 0.0).any()
 
 
+# ------------------------------------------------------------ the train step
+
+
+def test_overridden_train_step_is_used_for_every_batch():
+    X, y = _blobs()
+    calls = []
+
+    class CleanTraining(AdversarialMLPClassifier):
+        # trains on the clean batch whatever the attack: natural training
+        def train_step(self, X_batch, y_batch, attack):
+            calls.append(X_batch.shape[0])
+            return super().train_step(X_batch, y_batch, lambda m, X, y: X)
+
+    params = dict(_small(batch_size=50).get_params(), epsilon=0.3)
+    clean = CleanTraining(**params).fit(X, y)
+    assert calls == [50, 50, 20] * 5
+    natural = AdversarialMLPClassifier(**{**params, "attack": None}).fit(X, y)
+    adversarial = AdversarialMLPClassifier(**params).fit(X, y)
+    assert clean.loss_curve_ == natural.loss_curve_ != adversarial.loss_curve_
+    np.testing.assert_array_equal(clean.predict_proba(X), natural.predict_proba(X))
+
+
+def test_default_train_step_is_one_adam_step_on_the_penalized_attacked_loss():
+    import copy
+
+    X, y = _blobs()
+    clf = _small(max_iter=2, alpha=0.3, l1=0.01).fit(X, y)
+    manual_module = copy.deepcopy(clf.module_)
+    manual_optimizer = torch.optim.Adam(manual_module.parameters(), lr=1e-2)
+    # load_state_dict keeps the moment tensors it is given: copy them
+    manual_optimizer.load_state_dict(copy.deepcopy(clf.optimizer_.state_dict()))
+    X_b = torch.as_tensor(X[:32], dtype=torch.float32)
+    y_b = torch.as_tensor(y[:32])
+
+    def shift(module, X, y):
+        return X + 0.05
+
+    loss = clf.train_step(X_b, y_b, shift)
+
+    weights = [manual_module[0].weight, manual_module[2].weight]
+    expected = (
+        torch.nn.functional.cross_entropy(manual_module(X_b + 0.05), y_b)
+        + 0.5 * 0.3 * sum((w**2).sum() for w in weights) / 32
+        + 0.01 * sum(w.abs().sum() for w in weights)
+    )
+    manual_optimizer.zero_grad()
+    expected.backward()
+    manual_optimizer.step()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-6)
+    for got, want in zip(clf.module_.parameters(), manual_module.parameters()):
+        torch.testing.assert_close(got, want, rtol=1e-6, atol=1e-7)
+
+
 # ---------------------------------------------------------- pickle / device
 
 
@@ -357,15 +473,27 @@ def test_pickle_round_trip_and_continued_training(device):
     )
 
 
-def test_pickle_stores_a_weights_only_state_dict():
-    from skadv.neural_network._training import state_from_bytes
+def test_pickle_stores_a_weights_only_state_dict(monkeypatch):
+    from skadv.neural_network._device import state_from_bytes
 
     clf = _small(max_iter=1).fit(*_blobs())
     state = clf.__getstate__()
     assert isinstance(state["module_"], bytes)
-    assert "_optimizer" not in state
+    assert "optimizer_" not in state
     saved = state_from_bytes(state["module_"])
     assert all(t.device.type == "cpu" for t in saved["module"].values())
+    # unpickling loads tensors only, never arbitrary pickled objects
+    load = torch.load
+    seen = []
+
+    def spying_load(*args, **kwargs):
+        seen.append(kwargs.get("weights_only"))
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "load", spying_load)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert seen == [True]
+    assert not restored.module_.training
 
 
 def test_model_saved_on_cuda_unpickles_on_cpu_only_machine(monkeypatch):

@@ -1,25 +1,34 @@
 """AdversarialMLPClassifier: l_inf adversarial training of torch networks.
 
-This module must stay importable without torch: every torch-side helper is
-imported inside the methods that need it.
+The estimator validates, dispatches and holds the fitted attributes; the torch
+work lives in private modules imported inside the methods that need them, so
+that this module, and constructing the estimator, never import torch:
+``_fit_loop`` (epochs, early stopping, interruption), ``_training`` (attack,
+loss and step of one minibatch), ``_inference`` (logits, input gradients,
+robustness checks) and ``_device`` (devices, generators, state snapshots and
+their CPU serialisation).
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-_SEED_MAX = 2**31 - 1
+from skadv.neural_network._provider import _SEED_MAX, TorchNetworkProviderMixin
+from skadv.neural_network._validation import (
+    check_known_labels,
+    checked_hidden_layer_sizes,
+    validated_budget,
+)
 
 
-class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
+class AdversarialMLPClassifier(
+    TorchNetworkProviderMixin, ClassifierMixin, BaseEstimator
+):
     r"""Neural network classifier trained against l_inf(epsilon) adversaries.
 
     Each minibatch is replaced by adversarial examples found by an attack on the
@@ -88,7 +97,8 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
         ``early_stopping``) that resets the patience counter.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data, stop when its clean
-        accuracy stops improving, and keep the best network.
+        accuracy stops improving, and keep the best network. Not supported by
+        :meth:`partial_fit`.
     validation_fraction : float, default=0.1
         Held-out fraction for early stopping.
     n_iter_no_change : int, default=10
@@ -96,14 +106,17 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
     shuffle : bool, default=True
         Shuffle the samples every epoch.
     warm_start : bool, default=False
-        Continue from the previous network on the next ``fit``.
+        Continue from the previous network (and optimizer state) on the next
+        ``fit``, which must only use the classes of the first.
     device : str, default="auto"
         ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or
         ``"cuda:<index>"``. CUDA without a GPU falls back to the CPU with a
         warning.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling, the validation split and the
-        attacks' random starts. Results on the CPU are reproducible given an int.
+        Seeds weight initialisation, shuffling, the validation split, the
+        attacks' random starts and, during training only, torch's global
+        generator (for dropout in custom networks). Results on the CPU are
+        reproducible given an int.
     verbose : int, default=0
         Report each epoch: a progress bar on a terminal, one log line otherwise.
 
@@ -112,7 +125,10 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     module_ : torch.nn.Module
-        The trained network, taking flat inputs of shape (n_samples, n_features).
+        The trained network, taking flat inputs of shape (n_samples, n_features);
+        left in eval mode after fitting.
+    optimizer_ : torch.optim.Adam
+        Its optimizer, whose state warm starts and ``partial_fit`` continue.
     device_ : str
         Device the network lives on.
     loss_curve_ : list of float
@@ -139,7 +155,11 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
     Notes
     -----
     The attacks run with the network in eval mode and differentiate with respect
-    to the inputs only. Pickling stores the weights as a CPU state dict, so a
+    to the inputs only. Each minibatch goes through :meth:`train_step`, which a
+    subclass may override to change how a batch is trained. Interrupting
+    ``fit`` (Ctrl-C) keeps the network of the last completed epoch (the best one
+    so far with ``early_stopping``) and warns. Pickling stores the network and
+    optimizer as a CPU state dict, loaded back with ``weights_only=True``, so a
     model trained on a GPU unpickles on a CPU-only machine.
 
     Examples
@@ -263,6 +283,8 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
         X, y = self._validate_inputs(X, y, reset=first)
         if first:
             self.classes_ = unique_labels(y)
+        else:
+            check_known_labels(y, self.classes_, "fit with warm_start=True")
         self._fit(X, y, first=first, epochs=self.max_iter, incremental=False)
         return self
 
@@ -284,6 +306,11 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The updated estimator.
         """
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: one epoch per "
+                "call leaves nothing to hold out and stop on."
+            )
         first = not hasattr(self, "module_")
         X, y = self._validate_inputs(X, y, reset=first)
         if first:
@@ -297,9 +324,7 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"classes={classes!r} differs from the classes of the first "
                 f"partial_fit call, {self.classes_!r}."
             )
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(f"y contains labels not in classes: {unknown!r}.")
+        check_known_labels(y, self.classes_, "partial_fit")
         self._fit(X, y, first=first, epochs=1, incremental=True)
         return self
 
@@ -311,138 +336,105 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
         return X, y
 
     def _fit(self, X, y, *, first, epochs, incremental):
-        from skadv.neural_network import _training as tr
+        from skadv.neural_network._device import resolve_device
+        from skadv.neural_network._fit_loop import fit_network
 
         if len(self.classes_) < 2:
             raise ValueError(
                 "AdversarialMLPClassifier needs samples of at least 2 classes; "
                 f"got 1 class ({self.classes_[0]!r})."
             )
-        epsilon, clip = self._validated_budget(X.shape[1])
-        device = tr.resolve_device(self.device)
+        epsilon, clip = validated_budget(self.epsilon, self.clip, X.shape[1])
+        device = resolve_device(self.device)
         if first:
-            self._random_state = check_random_state(self.random_state)
             self._initialize(device)
         elif str(device) != self.device_:
             self._move_to(device)
-        rng = self._random_state
-        y_index = np.searchsorted(self.classes_, y)
-
-        X_val = y_val = None
-        if self.early_stopping and not incremental:
-            X, X_val, y_index, y_val = train_test_split(
-                X,
-                y_index,
-                test_size=self.validation_fraction,
-                random_state=rng.randint(_SEED_MAX),
-                stratify=y_index,
-            )
-        attack = self._attack_spec(
-            tr,
-            epsilon,
-            clip,
-            device,
-            rng.randint(_SEED_MAX),
-            kind=self.attack,
-            steps=self.attack_steps,
-            step_size=self.attack_step_size,
+        fit_network(
+            self,
+            X,
+            np.searchsorted(self.classes_, y),
+            epsilon=epsilon,
+            clip=clip,
+            device=device,
+            epochs=epochs,
+            incremental=incremental,
         )
-        X_t = tr.as_tensor(X, device)
-        y_t = tr.as_tensor(y_index, device, dtype=tr.torch.long)
-        shuffle_gen = tr.make_generator("cpu", rng.randint(_SEED_MAX))
-        batch_size = self._batch_size(X.shape[0])
 
-        converged = self._train(
-            tr, X_t, y_t, X_val, y_val, attack, shuffle_gen, batch_size, epochs
-        )
-        if not incremental and not converged and self.n_iter_ == self.max_iter:
-            warnings.warn(
-                f"Stopped after max_iter={self.max_iter} epochs without converging.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
+    def train_step(self, X_batch, y_batch, attack):
+        """Train the network on one minibatch; override to change how.
 
-    def _train(self, tr, X_t, y_t, X_val, y_val, attack, shuffle_gen, batch_size, n):
-        """Run up to ``n`` epochs; return whether the stopping rule fired."""
-        best_state = None
-        for _ in range(n):
-            state = tr.snapshot(self.module_, self._optimizer)
-            order = (
-                tr.torch.randperm(X_t.shape[0], generator=shuffle_gen)
-                if self.shuffle
-                else tr.torch.arange(X_t.shape[0])
-            ).to(X_t.device)
-            try:
-                loss = self._run_epoch(tr, X_t, y_t, order, attack, batch_size)
-            except KeyboardInterrupt:
-                tr.restore(self.module_, self._optimizer, state)
-                warnings.warn(
-                    "Training interrupted; keeping the network of the last completed "
-                    f"epoch ({self.n_iter_}).",
-                    UserWarning,
-                    stacklevel=3,
-                )
-                return True
-            self.n_iter_ += 1
-            self.t_ += X_t.shape[0]
-            self.loss_curve_.append(loss)
-            if X_val is not None:
-                score = float(np.mean(self._predict_index(X_val) == y_val))
-                self.validation_scores_.append(score)
-                if score > self.best_validation_score_:
-                    best_state = tr.snapshot(self.module_, self._optimizer)
-                improved = score > self.best_validation_score_ + self.tol
-                self.best_validation_score_ = max(self.best_validation_score_, score)
-            else:
-                improved = loss < self.best_loss_ - self.tol
-                self.best_loss_ = min(self.best_loss_, loss)
-            self._no_improvement_count = (
-                0 if improved else self._no_improvement_count + 1
-            )
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.verbose:
-                    print(
-                        f"No improvement for {self.n_iter_no_change} consecutive "
-                        "epochs; stopping.",
-                        flush=True,
-                    )
-                if best_state is not None:
-                    tr.restore(self.module_, self._optimizer, best_state)
-                return True
-        if best_state is not None:
-            tr.restore(self.module_, self._optimizer, best_state)
-        return False
+        The default attacks the batch, computes the cross-entropy of the attacked
+        batch plus the ``alpha`` and ``l1`` penalties with the network in train
+        mode, and takes one Adam step. ``fit`` and ``partial_fit`` call this
+        method once per minibatch, in a subclass too, with everything else
+        (shuffling, devices, early stopping, interruption, progress) unchanged.
 
-    def _run_epoch(self, tr, X_t, y_t, order, attack, batch_size):
-        """One epoch of training; the single overridable training step."""
-        reporter = tr.EpochReporter(
-            self.verbose, self.n_iter_ + 1, -(-X_t.shape[0] // batch_size)
-        )
-        loss = tr.train_epoch(
+        Parameters
+        ----------
+        X_batch : torch.Tensor of shape (batch_size, n_features)
+            Clean float32 inputs on the training device.
+        y_batch : torch.Tensor of shape (batch_size,)
+            Class indices into ``classes_`` (int64), on the same device.
+        attack : callable
+            The configured attack, ``attack(module, X, y) -> X_adv``; it
+            returns ``X`` unchanged for natural training, runs the network in
+            eval mode and never writes parameter gradients.
+
+        Returns
+        -------
+        loss : torch.Tensor or float
+            Mean training loss of the batch; ``loss_curve_`` averages it over
+            the epoch, weighted by batch size.
+
+        Examples
+        --------
+        Train on clean and attacked examples alike (half-adversarial training):
+
+        >>> import torch
+        >>> import torch.nn.functional as F
+        >>> from sklearn.datasets import load_digits
+        >>> from skadv.neural_network import AdversarialMLPClassifier
+        >>> class HalfAdversarial(AdversarialMLPClassifier):
+        ...     def train_step(self, X_batch, y_batch, attack):
+        ...         X_adv = attack(self.module_, X_batch, y_batch)
+        ...         self.module_.train()
+        ...         logits = self.module_(torch.cat([X_batch, X_adv]))
+        ...         loss = F.cross_entropy(logits, torch.cat([y_batch, y_batch]))
+        ...         self.optimizer_.zero_grad()
+        ...         loss.backward()
+        ...         self.optimizer_.step()
+        ...         return loss.detach()
+        >>> X, y = load_digits(return_X_y=True)
+        >>> clf = HalfAdversarial(epsilon=0.05, attack="fgsm", max_iter=2,
+        ...                       hidden_layer_sizes=(16,), device="cpu",
+        ...                       random_state=0).fit(X[:200] / 16, y[:200])
+        >>> len(clf.loss_curve_)
+        2
+        """
+        from skadv.neural_network._training import train_step
+
+        return train_step(
             self.module_,
-            self._optimizer,
-            X_t,
-            y_t,
-            batch_size=batch_size,
-            order=order,
-            attack=attack,
+            self.optimizer_,
+            X_batch,
+            y_batch,
+            attack,
             alpha=self.alpha,
             l1=self.l1,
-            reporter=reporter,
         )
-        reporter.close(loss)
-        return loss
 
     def _initialize(self, device):
         from skadv.neural_network._modules import resolve_input_shape
 
+        self._random_state = check_random_state(self.random_state)
         self._input_shape = resolve_input_shape(
             self.input_shape, self.n_features_in_, self.architecture
         )
-        self._hidden_layer_sizes = self._checked_hidden_layer_sizes()
+        self._hidden_layer_sizes = checked_hidden_layer_sizes(self.hidden_layer_sizes)
         self.module_ = self._build_module(self._random_state.randint(_SEED_MAX))
         self.device_ = "cpu"
-        self._move_to(device, rebuild_optimizer=True)
+        self._move_to(device, optimizer_state=None)
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
@@ -469,109 +461,27 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
             activation=self.activation,
         )
 
-    def _move_to(self, device, rebuild_optimizer=False):
+    def _move_to(self, device, optimizer_state="current"):
+        """Move the network to ``device`` with a fresh Adam carrying the state."""
         import torch
 
-        optimizer_state = None
-        if not rebuild_optimizer:
-            optimizer_state = self._optimizer.state_dict()
+        if isinstance(optimizer_state, str) and optimizer_state == "current":
+            optimizer_state = self.optimizer_.state_dict()
         self.module_.to(device)
-        self._optimizer = torch.optim.Adam(
+        self.optimizer_ = torch.optim.Adam(
             self.module_.parameters(), lr=self.learning_rate_init
         )
         if optimizer_state is not None:
             # load_state_dict casts state tensors to the parameters' device
-            self._optimizer.load_state_dict(optimizer_state)
+            self.optimizer_.load_state_dict(optimizer_state)
         self.device_ = str(device)
-
-    def _checked_hidden_layer_sizes(self):
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes))
-        if sizes.ndim != 1 or (
-            sizes.size
-            and (not np.issubdtype(sizes.dtype, np.integer) or np.any(sizes <= 0))
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive ints, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        return tuple(int(s) for s in sizes)
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
         return min(self.batch_size, n_samples)
 
-    def _validated_budget(self, n_features, epsilon=None, clip="auto"):
-        """Per-feature (or scalar) float arrays for epsilon and the clip bounds."""
-        epsilon = self.epsilon if epsilon is None else epsilon
-        clip = self.clip if isinstance(clip, str) and clip == "auto" else clip
-        epsilon = np.asarray(epsilon, dtype=np.float64)
-        if epsilon.ndim not in (0, 1) or (
-            epsilon.ndim == 1 and epsilon.shape[0] != n_features
-        ):
-            raise ValueError(
-                "epsilon must be a scalar or an array of shape (n_features,) = "
-                f"({n_features},), got shape {epsilon.shape}."
-            )
-        if not np.all(np.isfinite(epsilon)) or np.any(epsilon < 0):
-            raise ValueError("epsilon must be finite and >= 0.")
-        if clip is None:
-            return epsilon, None
-        try:
-            low, high = clip
-            low = np.asarray(low, dtype=np.float64)
-            high = np.asarray(high, dtype=np.float64)
-            low, high = np.broadcast_arrays(low, high, np.empty(n_features))[:2]
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                "clip must be None or a (low, high) pair of scalars or arrays of "
-                f"shape (n_features,) = ({n_features},); got {clip!r}."
-            ) from exc
-        if np.any(low >= high):
-            raise ValueError(f"clip needs low < high for every feature; got {clip!r}.")
-        return epsilon, (low.copy(), high.copy())
-
-    def _attack_spec(self, tr, epsilon, clip, device, seed, *, kind, steps, step_size):
-        from skadv.neural_network._attacks import paper_schedule
-
-        if not np.any(epsilon > 0):
-            kind = None
-        paper_steps, paper_step_size = paper_schedule(np.max(epsilon))
-        if steps is None:
-            steps = paper_steps
-        if step_size is None and kind == "pgd":
-            step_size = paper_step_size
-        eps_t = tr.as_tensor(epsilon, device)
-        clip_t = None if clip is None else tuple(tr.as_tensor(c, device) for c in clip)
-        return tr.AttackSpec(
-            kind,
-            eps_t,
-            clip_t,
-            int(steps),
-            step_size,
-            self.random_start,
-            tr.make_generator(device, seed),
-        )
-
     # ------------------------------------------------------------- prediction
-
-    def _logits(self, X):
-        from skadv.neural_network import _training as tr
-
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, dtype=(np.float32, np.float64), order="C"
-        )
-        return tr.predict_logits(self.module_, X, self._module_device)
-
-    @property
-    def _module_device(self):
-        return next(self.module_.parameters()).device
-
-    def _predict_index(self, X):
-        from skadv.neural_network import _training as tr
-
-        return tr.predict_logits(self.module_, X, self._module_device).argmax(axis=1)
 
     def decision_function(self, X):
         """Logits of the network.
@@ -645,100 +555,33 @@ class AdversarialMLPClassifier(ClassifierMixin, BaseEstimator):
         index = self._logits(X).argmax(axis=1)
         return self.classes_[index]
 
-    # ---------------------------------------------------------- the protocol
-
-    def _output_and_gradient(self, X, target, output):
-        from skadv.neural_network import _training as tr
-
-        check_is_fitted(self)
-        if output not in ("proba", "logit"):
-            raise ValueError(f"output must be 'proba' or 'logit', got {output!r}.")
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        target = np.asarray(target, dtype=np.int64)
-        return tr.output_and_gradient(
-            self.module_, X, target, output, self._module_device
-        )
-
-    def _robust_correct(
-        self,
-        X,
-        y,
-        epsilon,
-        *,
-        steps=None,
-        step_size=None,
-        restarts=1,
-        random_state=None,
-        clip="auto",
-        attack="pgd",
-    ):
-        """PGD check of each row: an upper bound on its robust correctness.
-
-        ``clip="auto"`` uses the estimator's ``clip``.
-        A row counts as robust when it is correct on the clean point and after
-        each of ``restarts`` attacks. ``steps`` and ``step_size`` default to the
-        paper's schedule for this ``epsilon``, not to the training settings, so
-        that the strength of the evaluation does not depend on how the model was
-        trained.
-        """
-        from skadv.neural_network import _training as tr
-
-        check_is_fitted(self)
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        epsilon, clip = self._validated_budget(X.shape[1], epsilon, clip)
-        if not (isinstance(restarts, Integral) and restarts >= 1):
-            raise ValueError(f"restarts must be an int >= 1, got {restarts!r}.")
-        y = np.asarray(y)
-        index = np.searchsorted(self.classes_, y).clip(0, len(self.classes_) - 1)
-        index = np.where(self.classes_[index] == y, index, -1)
-        seed = check_random_state(random_state).randint(_SEED_MAX)
-        device = self._module_device
-        spec = self._attack_spec(
-            tr,
-            epsilon,
-            clip,
-            device,
-            seed,
-            kind=attack,
-            steps=steps,
-            step_size=step_size,
-        )
-        return tr.robust_correct(
-            self.module_, X, index, spec, device, restarts=restarts
-        )
-
     # ------------------------------------------------------ pickling & tags
 
     def __getstate__(self):
         state = super().__getstate__()
         if "module_" in state:
-            from skadv.neural_network import _training as tr
+            from skadv.neural_network._device import state_to_bytes
 
+            # the weights travel as a CPU state dict, never as pickled modules
             state = dict(state)
-            state["module_"] = tr.state_to_bytes(self.module_, self._optimizer)
-            state.pop("_optimizer", None)
+            state["module_"] = state_to_bytes(self.module_, self.optimizer_)
+            state.pop("optimizer_", None)
         return state
 
     def __setstate__(self, state):
         blob = state.get("module_")
         super().__setstate__(state)
         if isinstance(blob, bytes):
-            import torch
+            from skadv.neural_network._device import loadable_device, state_from_bytes
 
-            from skadv.neural_network import _training as tr
-
-            saved = tr.state_from_bytes(blob)
+            saved = state_from_bytes(blob)
             self.module_ = self._build_module(0)
             self.module_.load_state_dict(saved["module"])
-            device = torch.device(self.device_)
-            if device.type == "cuda" and not torch.cuda.is_available():
-                device = torch.device("cpu")
+            self.module_.eval()
             self.device_ = "cpu"
-            self._optimizer = torch.optim.Adam(
-                self.module_.parameters(), lr=self.learning_rate_init
+            self._move_to(
+                loadable_device(state["device_"]), optimizer_state=saved["optimizer"]
             )
-            self._optimizer.load_state_dict(saved["optimizer"])
-            self._move_to(device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,0 +1,286 @@
+"""The epoch loop of :class:`AdversarialMLPClassifier`.
+
+:func:`fit_network` prepares one call to ``fit`` or ``partial_fit`` (validation
+split, tensors on the device, the bound attack, seeded generators) and hands it
+to :class:`EpochLoop`, which shuffles, calls the estimator's ``train_step`` on
+every minibatch, reports progress, applies the stopping rule of scikit-learn's
+MLP and turns a ``KeyboardInterrupt`` into a usable network with a warning.
+
+The loop reads and writes the estimator's fitted attributes (``n_iter_``,
+``t_``, ``loss_curve_``, ``best_loss_``, ``validation_scores_``,
+``best_validation_score_``) so that warm starts and ``partial_fit`` continue
+where the previous call stopped.
+"""
+
+import sys
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from skadv.neural_network._device import (
+    as_tensor,
+    make_generator,
+    restore,
+    seeded_global_rng,
+    snapshot,
+)
+from skadv.neural_network._inference import predict_logits
+from skadv.neural_network._provider import _SEED_MAX as SEED_MAX
+from skadv.neural_network._training import batch_loss_total, build_attack
+
+
+class EpochReporter:
+    """Progress of one epoch: a tqdm bar on a terminal, plain log lines otherwise.
+
+    Parameters
+    ----------
+    verbose : int
+        Nothing is shown when 0.
+    epoch : int
+        One-based number of the epoch, for the bar and the log line.
+    n_batches : int
+        Length of the bar.
+    """
+
+    def __init__(self, verbose, epoch, n_batches):
+        self.verbose = verbose
+        self.epoch = epoch
+        self.bar = None
+        if verbose and sys.stderr.isatty():
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:  # tqdm is optional: fall back to log lines
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(
+                    total=n_batches, desc=f"epoch {epoch}", unit="batch", leave=False
+                )
+
+    def update(self, loss):
+        """Advance the bar by one batch of the given loss (a no-op without a bar)."""
+        if self.bar is not None:
+            # reading the loss waits for the device, so only pay for it with a bar
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{float(loss):.4f}", refresh=False)
+
+    def close(self):
+        """Remove the bar, finished or not."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def log_epoch(verbose, epoch, loss, validation_score=None):
+    """Print an epoch's summary line when verbose (the format of sklearn's MLP)."""
+    if not verbose:
+        return
+    line = f"Iteration {epoch}, loss = {loss:.8f}"
+    if validation_score is not None:
+        line += f", validation score = {validation_score:.6f}"
+    print(line, flush=True)
+
+
+class EpochLoop:
+    """Epochs of minibatch training on tensors already on the device.
+
+    Parameters
+    ----------
+    estimator : AdversarialMLPClassifier
+        Holds the network (``module_``), its optimizer (``optimizer_``), the
+        ``train_step`` to call per batch and the fitted attributes to update.
+    X, y : torch.Tensor
+        Training inputs and class indices on the device.
+    attack : callable
+        ``attack(module, X, y)``, handed to ``train_step``.
+    batch_size : int
+        Minibatch size.
+    shuffle_generator : torch.Generator
+        CPU generator of the epoch orders.
+    validation : None or (ndarray, ndarray)
+        Held-out inputs and class indices for early stopping.
+    """
+
+    def __init__(
+        self, estimator, X, y, attack, batch_size, shuffle_generator, validation
+    ):
+        self.estimator = estimator
+        self.X = X
+        self.y = y
+        self.attack = attack
+        self.batch_size = batch_size
+        self.shuffle_generator = shuffle_generator
+        self.validation = validation
+        self.best_state = None
+
+    def run(self, n_epochs):
+        """Run up to ``n_epochs``; return whether training stopped on its own.
+
+        It stops on its own when the stopping rule fires or when interrupted.
+        With early stopping the network of the best validation score is kept in
+        every case, as scikit-learn's MLP does.
+        """
+        est = self.estimator
+        stopped = False
+        for _ in range(n_epochs):
+            result = self._interruptible_epoch()
+            if result is None:
+                stopped = True
+                break
+            self._record(*result)
+            if est._no_improvement_count > est.n_iter_no_change:
+                if est.verbose:
+                    print(
+                        f"No improvement for {est.n_iter_no_change} consecutive "
+                        "epochs; stopping.",
+                        flush=True,
+                    )
+                stopped = True
+                break
+        if self.best_state is not None:
+            restore(est.module_, est.optimizer_, self.best_state)
+        # a fitted network is for inference: no stale gradients, no dropout
+        est.optimizer_.zero_grad(set_to_none=True)
+        est.module_.eval()
+        return stopped
+
+    def _interruptible_epoch(self):
+        """One epoch as ``(loss, validation_score)``, or None when interrupted.
+
+        An interrupt rolls the network and the optimizer back to the start of
+        the epoch, so half an epoch of steps never leaks into the result.
+        """
+        est = self.estimator
+        start_state = snapshot(est.module_, est.optimizer_)
+        try:
+            loss = self._epoch()
+            score = self._validation_score()
+        except KeyboardInterrupt:
+            restore(est.module_, est.optimizer_, start_state)
+            kept = (
+                "the best network on the validation set"
+                if self.best_state is not None
+                else "the network of the last completed epoch"
+            )
+            warnings.warn(
+                f"Training interrupted during epoch {est.n_iter_ + 1}; keeping "
+                f"{kept} ({est.n_iter_} epochs completed).",
+                UserWarning,
+                stacklevel=7,
+            )
+            return None
+        return loss, score
+
+    def _epoch(self):
+        est = self.estimator
+        n_samples = self.X.shape[0]
+        order = (
+            torch.randperm(n_samples, generator=self.shuffle_generator)
+            if est.shuffle
+            else torch.arange(n_samples)
+        ).to(self.X.device)
+        reporter = EpochReporter(
+            est.verbose, est.n_iter_ + 1, -(-n_samples // self.batch_size)
+        )
+        total = torch.zeros((), dtype=torch.float64, device=self.X.device)
+        try:
+            for start in range(0, n_samples, self.batch_size):
+                index = order[start : start + self.batch_size]
+                loss = est.train_step(self.X[index], self.y[index], self.attack)
+                total += batch_loss_total(loss, index.shape[0]).to(total.device)
+                reporter.update(loss)
+        finally:
+            reporter.close()
+        return total.item() / n_samples
+
+    def _validation_score(self):
+        if self.validation is None:
+            return None
+        X_val, y_val = self.validation
+        module = self.estimator.module_
+        device = self.X.device
+        return float(np.mean(predict_logits(module, X_val, device).argmax(1) == y_val))
+
+    def _record(self, loss, score):
+        """Book-keep a completed epoch and update the patience counter."""
+        est = self.estimator
+        est.n_iter_ += 1
+        est.t_ += self.X.shape[0]
+        est.loss_curve_.append(loss)
+        log_epoch(est.verbose, est.n_iter_, loss, score)
+        if score is not None:
+            est.validation_scores_.append(score)
+            if score > est.best_validation_score_:
+                self.best_state = snapshot(est.module_, est.optimizer_)
+            improved = score > est.best_validation_score_ + est.tol
+            est.best_validation_score_ = max(est.best_validation_score_, score)
+        else:
+            improved = loss < est.best_loss_ - est.tol
+            est.best_loss_ = min(est.best_loss_, loss)
+        est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
+
+
+def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
+    """Train ``estimator.module_`` on ``(X, y)`` for up to ``epochs`` epochs.
+
+    Parameters
+    ----------
+    estimator : AdversarialMLPClassifier
+        Initialised: ``module_`` and ``optimizer_`` exist on ``device`` and the
+        fitted attributes hold the history to continue.
+    X : ndarray of shape (n_samples, n_features)
+        Validated training inputs.
+    y : ndarray of shape (n_samples,)
+        Class indices into ``estimator.classes_``.
+    epsilon, clip : ndarray, None or (ndarray, ndarray)
+        Validated budget and data range.
+    device : torch.device
+        Training device.
+    epochs : int
+        Maximum number of epochs.
+    incremental : bool
+        ``partial_fit``: no validation split and no convergence warning.
+    """
+    rng = estimator._random_state
+    validation = None
+    if estimator.early_stopping and not incremental:
+        X, X_val, y, y_val = train_test_split(
+            X,
+            y,
+            test_size=estimator.validation_fraction,
+            random_state=rng.randint(SEED_MAX),
+            stratify=y,
+        )
+        validation = (X_val, y_val)
+    attack = build_attack(
+        estimator.attack,
+        epsilon,
+        clip,
+        device,
+        rng.randint(SEED_MAX),
+        steps=estimator.attack_steps,
+        step_size=estimator.attack_step_size,
+        random_start=estimator.random_start,
+    )
+    X_t = as_tensor(X, device)
+    y_t = as_tensor(y, device, dtype=torch.long)
+    shuffle_generator = make_generator("cpu", rng.randint(SEED_MAX))
+    loop = EpochLoop(
+        estimator,
+        X_t,
+        y_t,
+        attack,
+        estimator._batch_size(X.shape[0]),
+        shuffle_generator,
+        validation,
+    )
+    with seeded_global_rng(device, rng.randint(SEED_MAX)):
+        stopped = loop.run(epochs)
+    if not incremental and not stopped and estimator.n_iter_ == estimator.max_iter:
+        warnings.warn(
+            f"Stopped after max_iter={estimator.max_iter} epochs without converging.",
+            ConvergenceWarning,
+            stacklevel=5,
+        )

@@ -1,0 +1,134 @@
+"""Batched inference on a trained network: logits, input gradients, robustness.
+
+These are the torch halves of the estimator's prediction methods and of the
+provider protocol (``_output_and_gradient``, ``_robust_correct``). Each runs the
+network in eval mode and puts it back in the mode it found, works through the
+rows batch by batch to bound memory, differentiates with respect to the inputs
+only (parameter gradients are never touched), and returns float64 ndarrays.
+"""
+
+import numpy as np
+import torch
+
+from skadv.neural_network._attacks import eval_mode
+from skadv.neural_network._device import as_tensor
+
+#: Rows per forward pass at inference; bounds memory for large inputs.
+INFERENCE_BATCH_SIZE = 512
+
+
+def _batches(n_samples, batch_size):
+    for start in range(0, n_samples, batch_size):
+        yield slice(start, min(start + batch_size, n_samples))
+
+
+def predict_logits(module, X, device, batch_size=INFERENCE_BATCH_SIZE):
+    """Logits of ``X`` as a float64 ndarray of shape (n_samples, n_outputs).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs.
+    device : torch.device
+        Device of ``module``.
+    batch_size : int, default=512
+        Rows per forward pass.
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_outputs)
+    """
+    out = []
+    with eval_mode(module), torch.no_grad():
+        for rows in _batches(X.shape[0], batch_size):
+            out.append(module(as_tensor(X[rows], device)).double().cpu().numpy())
+    if not out:
+        return np.empty((0, 0))
+    return np.concatenate(out)
+
+
+def output_and_gradient(
+    module, X, target, output, device, batch_size=INFERENCE_BATCH_SIZE
+):
+    """Values and input gradients of each row's target probability or logit.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs.
+    target : ndarray of shape (n_samples,)
+        Output index per row.
+    output : {"proba", "logit"}
+        The softmax probability or the logit of the target.
+    device : torch.device
+        Device of ``module``.
+    batch_size : int, default=512
+        Rows per forward and backward pass.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples,)
+    gradients : ndarray of shape (n_samples, n_features)
+    """
+    values = np.empty(X.shape[0])
+    grads = np.empty(X.shape, dtype=np.float64)
+    with eval_mode(module), torch.enable_grad():
+        for rows in _batches(X.shape[0], batch_size):
+            X_batch = as_tensor(X[rows], device).requires_grad_(True)
+            t = torch.as_tensor(target[rows], dtype=torch.long, device=device)
+            logits = module(X_batch)
+            if output == "proba":
+                chosen = torch.softmax(logits, dim=1).gather(1, t[:, None])[:, 0]
+            else:
+                chosen = logits.gather(1, t[:, None])[:, 0]
+            # rows are independent, so the gradient of the sum is per row
+            (grad,) = torch.autograd.grad(chosen.sum(), X_batch)
+            values[rows] = chosen.detach().double().cpu().numpy()
+            grads[rows] = grad.double().cpu().numpy()
+    return values, grads
+
+
+def robust_correct(
+    module, X, y, attack, device, *, restarts, batch_size=INFERENCE_BATCH_SIZE
+):
+    """Whether each row stays correct on the clean point and after every restart.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    X : ndarray of shape (n_samples, n_features)
+        Inputs.
+    y : ndarray of shape (n_samples,)
+        Class indices, with -1 for labels the model does not know (never correct).
+    attack : callable
+        ``attack(module, X_batch, y_batch)`` returning adversarial inputs.
+    device : torch.device
+        Device of ``module``.
+    restarts : int
+        Attacks per row; a row must survive all of them.
+    batch_size : int, default=512
+        Rows attacked together.
+
+    Returns
+    -------
+    correct : ndarray of bool of shape (n_samples,)
+    """
+    correct = np.empty(X.shape[0], dtype=bool)
+    with eval_mode(module):
+        for rows in _batches(X.shape[0], batch_size):
+            X_batch = as_tensor(X[rows], device)
+            known = torch.as_tensor(y[rows] >= 0, device=device)
+            y_batch = as_tensor(np.maximum(y[rows], 0), device, dtype=torch.long)
+            with torch.no_grad():
+                ok = (module(X_batch).argmax(1) == y_batch) & known
+            for _ in range(restarts):
+                X_adv = attack(module, X_batch, y_batch)
+                with torch.no_grad():
+                    ok &= module(X_adv).argmax(1) == y_batch
+            correct[rows] = ok.cpu().numpy()
+    return correct
