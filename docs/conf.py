@@ -27,6 +27,12 @@ import skadv  # noqa: E402
 
 # Gallery scripts run in this process; matplotlib must not try to open windows.
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The gallery trains small networks. On a machine whose cores are busy, a team
+# of torch/BLAS threads spins waiting for each other: on two shared cores the
+# digits example took over a minute with two threads and seconds with one.
+# Set before anything imports torch; an explicit setting still wins.
+for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
 project = "skadv"
 author = "The skadv developers"
@@ -128,7 +134,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": [],
 }
-html_sidebars = {"index": [], "getting_started": [], "benchmarks": []}
+html_sidebars = {"index": [], "getting_started": [], "benchmarks/*": []}
 html_context = {"default_mode": "light"}
 
 # Third-party libraries warn about their own deprecations while the gallery runs;

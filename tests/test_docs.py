@@ -3,13 +3,16 @@
 Building the site runs the example gallery and takes minutes (``make docs``), so
 the test suite only checks what a build would silently get wrong: a public name
 missing from the API reference, a configuration that makes the build or the
-pages reach out to the network, and a getting-started tour that no longer runs.
+pages reach out to the network, a getting-started tour or a user-guide recipe
+that no longer runs, and a benchmark result that no page shows.
 """
 
 import ast
 import importlib
 import pkgutil
 import re
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ import pytest
 import skadv
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
+RESULTS = DOCS.parent / "benchmarks" / "results"
 API_SOURCES = [DOCS / "api.rst", *sorted((DOCS / "api").glob("*.rst"))]
 
 
@@ -179,6 +183,33 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
         plt.close("all")
     impact = namespace["impact"].get_feature_impact()
     assert set(impact.index) == {"age", "income", "city", "plan"}
+    # The page's claim: the noise columns get exactly no impact.
+    assert impact["income"] == 0 and impact["city"] == 0
+    assert impact["age"] > 0 and impact["plan"] > 0
+
+
+def test_neural_network_recipes_run():
+    """The custom architecture and the train_step override of the user guide."""
+    pytest.importorskip("torch")
+    from sklearn.datasets import load_digits
+
+    blocks = _python_blocks(DOCS / "user_guide" / "neural_networks.rst")
+    assert len(blocks) == 2
+    namespace = {"__name__": "neural_networks"}
+    exec(compile(blocks[0], "neural_networks.rst", "exec"), namespace)
+    X, y = load_digits(return_X_y=True)
+    X = X[:200] / 16
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = namespace["clf"].set_params(max_iter=1, device="cpu", random_state=0)
+        net.fit(X, y[:200])
+        # A smaller schedule than the page's keeps the test short.
+        source = blocks[1].replace("max_iter=20", "max_iter=3")
+        exec(compile(source, "neural_networks.rst", "exec"), namespace)
+    assert net.predict(X).shape == (200,)
+    clf = namespace["clf"]
+    assert type(clf).__name__ == "MixedLoss"
+    assert len(clf.loss_curve_) == clf.n_iter_ == 3
 
 
 def test_gallery_examples_are_named_for_sphinx_gallery():
@@ -194,3 +225,71 @@ def test_gallery_examples_are_named_for_sphinx_gallery():
         # sphinx-gallery takes the page title from a "=" underlined first line.
         assert lines and underlines, f"{path.name} needs a title underlined by '='"
         assert all(len(line) >= len(lines[0]) for line in underlines), path.name
+
+
+def _benchmark_directives():
+    """(rst file, path or glob argument) of every benchmark-results directive."""
+    found = []
+    for path in DOCS.rglob("*.rst"):
+        if "_build" in path.parts or "generated" in path.parts:
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.match(r"\.\. benchmark-results:: (\S+)", line.strip())
+            if match:
+                found.append((path, match.group(1)))
+    return found
+
+
+def test_every_benchmark_result_is_on_a_page():
+    shown = set()
+    for page, pattern in _benchmark_directives():
+        folder = (page.parent / pattern).parent.resolve()
+        shown |= {p.resolve() for p in folder.glob(Path(pattern).name)}
+    committed = {p.resolve() for p in RESULTS.glob("*.md")}
+    assert committed, "benchmarks/results/ holds no Markdown results"
+    missing = sorted(p.name for p in committed - shown)
+    assert not missing, f"results not included by any docs page: {missing}"
+
+
+@pytest.fixture(scope="module")
+def markdown_results():
+    pytest.importorskip("docutils")
+    pytest.importorskip("sphinx")
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        yield importlib.import_module("markdown_results")
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+
+
+def test_markdown_hard_breaks_alignment_and_sections(markdown_results):
+    from docutils import nodes
+
+    text = (
+        "# Title\n\nCommand: `run`  \nDate: today\n\n## Speed\n\n"
+        "| name | time |\n| --- | ---: |\n| a | 1.0 |\n\n### Detail\n\nSoft\nwrap.\n"
+    )
+    blocks = markdown_results.parse_markdown(text)
+    assert markdown_results.document_title(blocks) == "Title"
+
+    made = []
+
+    def make_section(title):
+        section = nodes.section()
+        section += nodes.title(text=title)
+        made.append(title)
+        return section
+
+    body = markdown_results.build_sections(blocks[1:], make_section, base_level=2)
+    # Two hard-broken lines stay two lines; soft breaks join into one paragraph.
+    lines = body[0]
+    assert isinstance(lines, nodes.line_block)
+    assert [line.astext() for line in lines.children] == ["Command: run", "Date: today"]
+    speed = body[1]
+    assert isinstance(speed, nodes.section) and made == ["Speed", "Detail"]
+    detail = speed.children[-1]
+    assert isinstance(detail, nodes.section)
+    assert detail.children[-1].astext() == "Soft wrap."
+    table = speed.next_node(nodes.table)
+    entries = list(table.findall(nodes.entry))
+    assert [e.get("classes") for e in entries] == [[], ["benchmark-right"]] * 2
