@@ -7,6 +7,7 @@ without a traceback and without writing anything.
 """
 
 import argparse
+import importlib.util
 import sys
 import time
 
@@ -151,6 +152,16 @@ def _run_report(args):
     return 0
 
 
+def _missing_report_dependencies():
+    # pandas and matplotlib are optional extras of the library but the report
+    # cannot work without them: say so in one line instead of a traceback.
+    return [
+        name
+        for name in ("pandas", "matplotlib")
+        if importlib.util.find_spec(name) is None
+    ]
+
+
 def main(argv=None):
     """Run ``skadv`` with `argv` (default: the process arguments).
 
@@ -170,6 +181,15 @@ def main(argv=None):
     >>> main(["report", "--epsilon", "abc"])
     2
     """
+    missing = _missing_report_dependencies()
+    if missing:
+        print(
+            f"skadv: error: the report needs {' and '.join(missing)}; install them "
+            "with: pip install 'skadv[pandas,plot]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+
     from .report import ReportInputError
 
     parser = build_parser()

@@ -580,3 +580,19 @@ def test_report_renders_in_headless_chromium(mixed_report, tmp_path):
     assert pixels.shape[:2] == (1600, 1100)
     # Text, tables and figures make a varied page, not a blank one.
     assert pixels[..., :3].std() > 0.05
+
+
+def test_missing_optional_dependencies_give_one_line_and_status_2(monkeypatch, capsys):
+    import importlib.util
+
+    from skadv import _cli
+
+    real_find_spec = importlib.util.find_spec
+
+    def without_matplotlib(name, *args, **kwargs):
+        return None if name == "matplotlib" else real_find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_matplotlib)
+    assert _cli.main(["report"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "matplotlib" in err[0] and "skadv[pandas,plot]" in err[0]

@@ -187,8 +187,8 @@ class FeatureImpactDisplay:
         Parameters
         ----------
         estimators : estimator, Pipeline or list of them
-            Fitted models accepted by :class:`FeatureImpactTransformer`, all
-            taking the same raw features.
+            Models accepted by :class:`FeatureImpactTransformer`, all taking the
+            same raw features; an unfitted one is fitted as a clone on ``X, y``.
         X : array-like of shape (n_samples, n_features)
             Data on which the impacts are averaged.
         y : array-like of shape (n_samples,), default=None
@@ -206,7 +206,8 @@ class FeatureImpactDisplay:
         n_steps : int, default=50
             Quadrature points when the method is not exact.
         internal_batch_size : int, default=None
-            Bound on the rows evaluated at once; None evaluates all together.
+            Bound on the (row, step) points evaluated at once; None evaluates
+            all together.
         ax : matplotlib Axes, default=None
             Axes to draw on.
         threshold : float, default=0.05
@@ -393,7 +394,8 @@ class SaliencyMapDisplay:
         n_steps : int, default=50
             Quadrature points when the method is not exact.
         internal_batch_size : int, default=None
-            Bound on the rows evaluated at once; None evaluates all together.
+            Bound on the (row, step) points evaluated at once; None evaluates
+            all together.
         show_images : bool, default=True
             Draw the inputs in a first column.
         axes : ndarray of matplotlib Axes, default=None

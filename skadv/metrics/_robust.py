@@ -33,8 +33,9 @@ def robust_accuracy_score(
     estimator : estimator or Pipeline
         A fitted classifier implementing ``_robust_correct``, or a Pipeline ending
         in one. For a Pipeline the budget applies in the space its final
-        estimator sees (after the preprocessing steps), and no bound on the data
-        range is imposed.
+        estimator sees (after the preprocessing steps). Linear models place no
+        bound on the data range; networks keep perturbed inputs within their
+        own ``clip`` unless ``clip`` is passed as an attack parameter.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Inputs.
     y : array-like of shape (n_samples,)

@@ -72,7 +72,7 @@ class AdversarialMLPClassifier(
         training.
     attack_steps : int, default=None
         PGD steps. ``None`` follows the paper's MNIST schedule
-        ``int(100 * max(epsilon) + 10)``, which assumes features in [0, 1].
+        ``round(100 * max(epsilon)) + 10``, which assumes features in [0, 1].
     attack_step_size : float, default=None
         PGD step size; ``None`` means the paper's 0.01 for PGD and
         ``1.25 * epsilon`` for FGSM.
