@@ -41,7 +41,8 @@ def test_loss_matches_numpy_reference(sparse, eps):
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_gradient_matches_finite_differences(sparse):
-    X, y, s = _data(density=0.5, seed=3)
+    # An odd number of rows: the dense kernel walks rows in pairs.
+    X, y, s = _data(n=41, density=0.5, seed=3)
     rng = np.random.default_rng(2)
     eps = rng.uniform(0, 0.3, size=X.shape[1])
     Xk = sp.csr_matrix(X) if sparse else X
@@ -118,16 +119,22 @@ def test_closed_form_equals_worst_vertex(eps):
         assert loss == pytest.approx(worst[i], rel=1e-12)
 
 
-def test_minibatch_rows_match_subset():
+@pytest.mark.parametrize("sparse", [False, True])
+def test_minibatch_rows_match_subset(sparse):
     X, y, s = _data(n=100, seed=10)
-    design = LinearDesign(sp.csr_matrix(X), y, s)
-    rows = np.array([5, 17, 17, 99, 0])
+    design = LinearDesign(sp.csr_matrix(X) if sparse else X, y, s)
     w = np.linspace(-1, 1, X.shape[1])
-    loss, gw, gb, gr = design.loss_and_gradient(w, 0.1, 0.7, rows=rows)
-    sub = LinearDesign(X[rows], y[rows], s[rows])
-    loss2, gw2, gb2, gr2 = sub.loss_and_gradient(w, 0.1, 0.7)
-    np.testing.assert_allclose([loss, gb, gr], [loss2, gb2, gr2], rtol=1e-12)
-    np.testing.assert_allclose(gw, gw2, rtol=1e-12)
+    # Odd and even counts: the dense kernel walks rows in pairs.
+    for rows in (np.array([5, 17, 17, 99, 0]), np.array([3, 8]), np.array([42])):
+        loss, gw, gb, gr = design.loss_and_gradient(w, 0.1, 0.7, rows=rows)
+        # A budget whose shift sum_j e_j |w_j| is the r = 0.7 passed above.
+        eps = 0.7 / np.abs(w).sum()
+        expected = _numpy_loss(X[rows], y[rows], s[rows], w, 0.1, eps)
+        assert loss == pytest.approx(expected, rel=1e-12)
+        sub = LinearDesign(X[rows], y[rows], s[rows])
+        loss2, gw2, gb2, gr2 = sub.loss_and_gradient(w, 0.1, 0.7)
+        np.testing.assert_allclose([loss, gb, gr], [loss2, gb2, gr2], rtol=1e-12)
+        np.testing.assert_allclose(gw, gw2, rtol=1e-12)
 
 
 def test_parallel_chunks_match_serial(monkeypatch):
@@ -161,3 +168,39 @@ def test_inputs_are_not_modified():
     loss_and_gradient(X, y, s, np.ones(X.shape[1]), 0.0, 0.1)
     for a, c in zip((X, y, s), copies):
         np.testing.assert_array_equal(a, c)
+
+
+def test_csr_layouts_match_dense():
+    X, y, s = _data(n=60, d=6, seed=13, density=0.5)
+    w = np.linspace(-1.0, 1.0, 6)
+    expected = _numpy_loss(X, y, s, w, 0.2, 0.1)
+    csr = sp.csr_matrix(X)
+    # Reversed column order inside every row and 64-bit indices.
+    order = np.concatenate(
+        [np.arange(lo, hi)[::-1] for lo, hi in zip(csr.indptr[:-1], csr.indptr[1:])]
+    )
+    shuffled = sp.csr_matrix(
+        (csr.data[order], csr.indices[order].astype(np.int64), csr.indptr),
+        shape=X.shape,
+    )
+    assert not shuffled.has_sorted_indices
+    loss, grad_w, grad_b = loss_and_gradient(shuffled, y, s, w, 0.2, 0.1)
+    assert loss == pytest.approx(expected, rel=1e-12)
+    ref = loss_and_gradient(X, y, s, w, 0.2, 0.1)
+    np.testing.assert_allclose(grad_w, ref[1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("corrupt", ["index", "negative", "indptr"])
+def test_malformed_csr_is_rejected(corrupt):
+    X, y, s = _data(n=10, d=4, seed=14, density=0.5)
+    csr = sp.csr_matrix(X)
+    indices, indptr = csr.indices.copy(), csr.indptr.copy()
+    if corrupt == "index":
+        indices[0] = 4
+    elif corrupt == "negative":
+        indices[-1] = -1
+    else:
+        indptr[3], indptr[4] = indptr[4], indptr[3] - 1
+    bad = sp.csr_matrix((csr.data, indices, indptr), shape=X.shape)
+    with pytest.raises(ValueError, match="malformed CSR"):
+        LinearDesign(bad, y, s)

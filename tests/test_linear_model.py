@@ -179,6 +179,35 @@ def test_sgd_and_partial_fit(spambase):
     assert _objective(clf, X, y, 0.05) <= 1.5 * _objective(exact, X, y, 0.05)
 
 
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_minibatch_stopping_rule(spambase, solver):
+    X, y = spambase[0][::3], spambase[1][::3]
+    params = dict(solver=solver, random_state=0, max_iter=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        quick = AdversarialLogisticRegression(0.05, **params).fit(X, y)
+        patient = AdversarialLogisticRegression(0.05, n_iter_no_change=20, **params)
+        patient.fit(X, y)
+    # Same seed, so the patient run retraces the quick one and goes further.
+    assert 5 <= quick.n_iter_[0] < patient.n_iter_[0] < 300
+    assert patient.n_iter_[0] >= quick.n_iter_[0] + 15
+    # Stopping early is still close to the exact optimum.
+    f_exact = _objective(AdversarialLogisticRegression(0.05).fit(X, y), X, y, 0.05)
+    assert f_exact <= _objective(quick, X, y, 0.05) <= 1.02 * f_exact
+    with pytest.warns(ConvergenceWarning, match=f"{solver} reached max_iter=3"):
+        AdversarialLogisticRegression(0.05, **{**params, "max_iter": 3}).fit(X, y)
+
+
+@pytest.mark.parametrize("solver, tol", [("lbfgs", 1e-6), ("adam", 1e-4)])
+def test_default_tol_depends_on_solver(spambase, solver, tol):
+    X, y = spambase[0][::3], spambase[1][::3]
+    default = AdversarialLogisticRegression(0.05, solver=solver, random_state=0)
+    explicit = clone(default).set_params(tol=tol)
+    np.testing.assert_array_equal(default.fit(X, y).coef_, explicit.fit(X, y).coef_)
+    looser = clone(default).set_params(tol=100 * tol).fit(X, y)
+    assert looser.n_iter_[0] < default.n_iter_[0]
+
+
 def test_partial_fit_only_with_minibatch_solvers():
     assert not hasattr(AdversarialLogisticRegression(), "partial_fit")
     assert hasattr(AdversarialLogisticRegression(solver="adam"), "partial_fit")
@@ -338,14 +367,12 @@ def test_bad_data(random_data):
         AdversarialLogisticRegression(solver="adam").partial_fit(X, y)
 
 
-@parametrize_with_checks(
-    [AdversarialLogisticRegression(solver="adam", random_state=0)],
-    expected_failed_checks=lambda est: {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "minibatches of repeated rows differ from minibatches of weighted rows"
-        ),
-    },
-)
+@parametrize_with_checks([AdversarialLogisticRegression(solver="adam", random_state=0)])
 def test_minibatch_solver_passes_sklearn_checks(estimator, check):
-    # The default (lbfgs) estimator runs in test_common with no exceptions.
-    check(estimator)
+    # The default (lbfgs) estimator runs in test_common with no exceptions. The
+    # sample-weight equivalence checks pass because their data (27 repeated
+    # rows) fit in one minibatch, so both fits take the same full-batch steps.
+    with warnings.catch_warnings():
+        # Every fit of the checks must stop by the tol/n_iter_no_change rule.
+        warnings.simplefilter("error", ConvergenceWarning)
+        check(estimator)
