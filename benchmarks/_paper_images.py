@@ -21,8 +21,10 @@ from skadv.utils._testing import shared_data_home
 
 IMAGE_EPSILON = {"mnist": 0.3, "fashion": 0.1}
 # L1 strength on the network weights (mean cross-entropy + l1 * sum |W|). The
-# paper's value sits in its Table 1, outside the appendix; this one was chosen
-# so that the L1 model keeps close to natural accuracy while visibly pruning.
+# paper's value sits in its Table 1, outside the appendix. Larger values do not
+# make IG sparser in the quick mode: on MNIST (1,000 training images, 3 epochs)
+# l1 = 0, 1e-5, 1e-4, 3e-4, 1e-3 gave Gini 0.915, 0.914, 0.915, 0.914, 0.908 at
+# accuracy 91.9%, 91.8%, 89.3%, 90.8%, 75.1%, so the mildest value is kept.
 IMAGE_L1 = {"mnist": 1e-5, "fashion": 1e-5}
 PAPER_TRAIN_IMAGES = 50_000
 INPUT_SHAPE = (1, 28, 28)

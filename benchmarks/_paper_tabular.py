@@ -9,7 +9,9 @@ Two training recipes are run for every model type:
 
 - ``exact``: skadv's L-BFGS-B solver, the exact optimum of the convex objective;
 - ``paper``: the paper's recipe, Adam with learning rate 0.01, batches of 32,
-  30 epochs, no penalty besides the L1 term (``solver="adam"``).
+  exactly 30 epochs (``max_iter=30`` with ``n_iter_no_change=30``, so the
+  early stop never fires; checked on ``n_iter_``), no penalty besides the L1
+  term (``solver="adam"``).
 
 skadv minimises ``L / S + [(1 - r) / 2 ||w||^2 + r ||w||_1] / (C S)`` with
 ``S = n_train`` for unit sample weights, so the paper's
@@ -34,6 +36,7 @@ from skadv.metrics import robust_accuracy_score
 EPSILON = 0.1
 L1_LAMBDA = {"mushroom": 0.01, "spambase": 0.02}
 TEST_SIZE = 0.3
+PAPER_EPOCHS = 30
 
 # The exact natural and adversarial models get this tiny ridge (on the mean
 # loss) instead of none: natural Mushroom is linearly separable, so without any
@@ -84,11 +87,14 @@ def model_specs(name, n_train, recipe):
         C_plain = 1.0 / (EXACT_RIDGE * n_train)
         plain = f"ridge {EXACT_RIDGE:g} (C={C_plain:.4g})"
     else:
+        # exactly PAPER_EPOCHS epochs: with n_iter_no_change = max_iter the
+        # early stop cannot fire (the first epoch always improves on +inf)
         common = {
             "solver": "adam",
             "learning_rate": 0.01,
             "batch_size": 32,
-            "max_iter": 30,
+            "max_iter": PAPER_EPOCHS,
+            "n_iter_no_change": PAPER_EPOCHS,
             "tol": 0.0,
         }
         C_plain = np.inf
@@ -118,6 +124,28 @@ def _evaluate(model, X_test, y_test, result):
     result.gini.append(float(np.mean(gini_index(np.abs(attributions)))))
 
 
+def _fit_recording_max_iter(model, X, y):
+    """Fit ``model``; whether its solver warned that it stopped at max_iter."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y)
+    for w in caught:
+        if not issubclass(w.category, ConvergenceWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return any(issubclass(w.category, ConvergenceWarning) for w in caught)
+
+
+def _n_iter(estimator, recipe):
+    """Iterations (epochs for Adam) of ``estimator``; checks the paper's 30."""
+    n_iter = np.atleast_1d(estimator.n_iter_)
+    if recipe == "paper" and not np.all(n_iter == PAPER_EPOCHS):
+        raise RuntimeError(
+            f"the paper recipe must run exactly {PAPER_EPOCHS} epochs, "
+            f"got n_iter_={n_iter.tolist()}"
+        )
+    return int(np.max(n_iter))
+
+
 def run_tabular(profile, datasets, log=print):
     """Train and evaluate every tabular model of ``profile``; one Result each."""
     results = []
@@ -145,20 +173,17 @@ def run_tabular(profile, datasets, log=print):
                         _encoder(name),
                         AdversarialLogisticRegression(random_state=seed, **params),
                     )
-                    with warnings.catch_warnings(record=True) as caught:
-                        warnings.simplefilter("always", ConvergenceWarning)
-                        with stopwatch(result.fit_seconds):
-                            model.fit(X_train, y_train)
-                    # the Adam recipe stops after 30 epochs by design; only the
-                    # exact solver's max_iter means "not at the optimum"
-                    hit_max_iter = any(w.category is ConvergenceWarning for w in caught)
+                    with stopwatch(result.fit_seconds):
+                        hit_max_iter = _fit_recording_max_iter(model, X_train, y_train)
+                    n_iter = _n_iter(model[-1], recipe)
+                    # the Adam recipe ends at max_iter by design (its
+                    # ConvergenceWarning is expected and counted in the log);
+                    # only the exact solver's max_iter means "not at the optimum"
                     if recipe == "exact" and hit_max_iter:
                         result.extra["not converged"] = (
                             result.extra.get("not converged", 0) + 1
                         )
-                    result.extra.setdefault("n_iter", []).append(
-                        int(np.max(model[-1].n_iter_))
-                    )
+                    result.extra.setdefault("n_iter", []).append(n_iter)
                     with stopwatch(result.eval_seconds):
                         _evaluate(model, X_test, y_test, result)
                     log(
@@ -166,7 +191,8 @@ def run_tabular(profile, datasets, log=print):
                         f"acc={result.accuracy[-1]:.4f} "
                         f"robust={result.robust_accuracy[-1]:.4f} "
                         f"gini={result.gini[-1]:.4f} "
-                        f"fit={result.fit_seconds[-1]:.2f}s"
+                        f"fit={result.fit_seconds[-1]:.2f}s n_iter={n_iter}"
+                        + (" (ConvergenceWarning: max_iter reached)" * hit_max_iter)
                     )
         results.extend(table.values())
     return results
