@@ -15,6 +15,8 @@ import urllib.request
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
 
 _DATA_HOME_ENV = "SKADV_DATA"
@@ -192,3 +194,21 @@ def _load_descr(name):
     """Text of ``skadv/datasets/descr/<name>``."""
     resource = resources.files("skadv.datasets").joinpath("descr", name)
     return resource.read_text(encoding="utf-8")
+
+
+def _bunch_or_tuple(
+    data, target, frame, *, return_X_y, feature_names, target_names, descr
+):
+    """What a bundled loader returns: ``(data, target)`` or a Bunch."""
+    if return_X_y:
+        return data, target
+    bunch = Bunch(
+        data=data,
+        target=target,
+        feature_names=list(feature_names),
+        target_names=np.array(target_names),
+        DESCR=_load_descr(descr),
+    )
+    if frame is not None:
+        bunch.frame = frame
+    return bunch

@@ -3,10 +3,9 @@
 import functools
 
 import numpy as np
-from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_params
 
-from skadv.datasets._base import _load_descr, _read_bundled
+from skadv.datasets._base import _bunch_or_tuple, _read_bundled
 
 _DATA_FILE = "agaricus-lepiota.data.gz"
 # sha256 of the original, uncompressed agaricus-lepiota.data
@@ -177,15 +176,12 @@ def load_mushroom(*, return_X_y=False, as_frame=False):
     frame = None
     if as_frame:
         data, target, frame = _as_frame(data, target)
-    if return_X_y:
-        return data, target
-    bunch = Bunch(
-        data=data,
-        target=target,
-        feature_names=list(_FEATURE_NAMES),
-        target_names=np.array(_TARGET_NAMES),
-        DESCR=_load_descr("mushroom.rst"),
+    return _bunch_or_tuple(
+        data,
+        target,
+        frame,
+        return_X_y=return_X_y,
+        feature_names=_FEATURE_NAMES,
+        target_names=_TARGET_NAMES,
+        descr="mushroom.rst",
     )
-    if as_frame:
-        bunch.frame = frame
-    return bunch

@@ -4,10 +4,9 @@ import functools
 import io
 
 import numpy as np
-from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_params
 
-from skadv.datasets._base import _load_descr, _read_bundled
+from skadv.datasets._base import _bunch_or_tuple, _read_bundled
 
 _DATA_FILE = "spambase.data.gz"
 # sha256 of the original, uncompressed spambase.data
@@ -124,15 +123,12 @@ def load_spambase(*, return_X_y=False, as_frame=False):
         data = pd.DataFrame(data, columns=list(_FEATURE_NAMES))
         target = pd.Series(target, name="spam")
         frame = pd.concat([data, target], axis=1)
-    if return_X_y:
-        return data, target
-    bunch = Bunch(
-        data=data,
-        target=target,
-        feature_names=list(_FEATURE_NAMES),
-        target_names=np.array(_TARGET_NAMES),
-        DESCR=_load_descr("spambase.rst"),
+    return _bunch_or_tuple(
+        data,
+        target,
+        frame,
+        return_X_y=return_X_y,
+        feature_names=_FEATURE_NAMES,
+        target_names=_TARGET_NAMES,
+        descr="spambase.rst",
     )
-    if as_frame:
-        bunch.frame = frame
-    return bunch
