@@ -232,6 +232,29 @@ def test_project_intersects_ball_and_range():
     torch.testing.assert_close(out, torch.tensor([[0.6, 1.0]]))
 
 
+@pytest.mark.parametrize("attack", ["pgd", "fgsm"])
+def test_inputs_outside_the_range_are_never_moved_out_of_the_ball(attack):
+    # Where X lies farther than epsilon outside clip, ball and range do not
+    # meet: the attack must stay within epsilon of X instead of jumping to the
+    # range, at the point of the ball nearest the range.
+    model = _mlp(n_features=3)
+    X = torch.tensor([[2.0, 0.5, -1.0]] * 4)
+    y = torch.tensor([0, 1, 2, 0])
+    clip = (0.0, 1.0)
+    gen = torch.Generator().manual_seed(0)
+    if attack == "pgd":
+        X_adv = pgd(model, X, y, 0.1, steps=5, step_size=0.05, clip=clip, generator=gen)
+    else:
+        X_adv = fgsm(model, X, y, 0.1, clip=clip, generator=gen)
+    assert torch.all((X_adv - X).abs() <= 0.1 + 1e-6)
+    # never pushed further out of the range than it already is
+    torch.testing.assert_close(X_adv[:, 0], torch.full((4,), 1.9))
+    torch.testing.assert_close(X_adv[:, 2], torch.full((4,), -0.9))
+    far = torch.tensor([[5.0, 5.0, 5.0]])
+    out = project(far, X[:1], 0.1, clip)
+    torch.testing.assert_close(out, torch.tensor([[1.9, 0.6, -0.9]]))
+
+
 # ------------------------------------------- attacks inside the estimator
 
 

@@ -434,6 +434,13 @@ def test_unsupported_and_unfitted_estimators(binary_linear):
         integrated_gradients(AdversarialLogisticRegression(), X)
 
 
+@pytest.mark.parametrize("method", ["exact", "gausslegendre"])
+def test_wrong_number_of_features(binary_linear, method):
+    clf, X, y = binary_linear
+    with pytest.raises(ValueError, match=f"{X.shape[1] - 1} features"):
+        integrated_gradients(clf, X[:, :-1], y, method=method)
+
+
 def test_bad_parameters(mlp, data):
     X, _, _ = data
     with pytest.raises(InvalidParameterError, match="n_steps"):

@@ -367,6 +367,29 @@ def test_bad_data(random_data):
         AdversarialLogisticRegression(solver="adam").partial_fit(X, y)
 
 
+def test_all_zero_class_weights_are_rejected(random_data):
+    X, y = random_data
+    with pytest.raises(ValueError, match="weight"):
+        AdversarialLogisticRegression(class_weight={0: 0.0, 1: 0.0}).fit(X, y)
+
+
+def test_warm_fit_after_partial_fit_solves_the_same_problem(random_data):
+    # The samples seen by earlier partial_fit calls must not rescale the data
+    # term of a later full fit.
+    X, y = random_data
+    params = dict(solver="sgd", warm_start=True, random_state=0, max_iter=3)
+    fresh = AdversarialLogisticRegression(0.1, **params).partial_fit(X, y, [0, 1])
+    seasoned = clone(fresh).partial_fit(X, y, [0, 1])
+    for _ in range(9):
+        seasoned.partial_fit(X, y)
+    fresh._minibatch_states[0].theta[:] = seasoned._minibatch_states[0].theta
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fresh.fit(X, y)
+        seasoned.fit(X, y)
+    np.testing.assert_allclose(seasoned.coef_, fresh.coef_)
+
+
 @parametrize_with_checks([AdversarialLogisticRegression(solver="adam", random_state=0)])
 def test_minibatch_solver_passes_sklearn_checks(estimator, check):
     # The default (lbfgs) estimator runs in test_common with no exceptions. The

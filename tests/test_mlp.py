@@ -401,6 +401,23 @@ def test_robust_correct_bounds_and_metric_dispatch(device):
     assert not clf._robust_correct(X[:3], np.array([9, 9, 9]), 0.0).any()
 
 
+def test_robust_accuracy_rejects_bad_inputs_before_torch():
+    import scipy.sparse as sp
+
+    from skadv.metrics import robust_accuracy_score
+
+    X, y = _blobs(n=30)
+    clf = _small().fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        robust_accuracy_score(clf, X[:, :3], y, epsilon=0.1)
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        robust_accuracy_score(clf, bad, y, epsilon=0.1)
+    with pytest.raises(TypeError, match="dense data is required"):
+        robust_accuracy_score(clf, sp.csr_matrix(X), y, epsilon=0.1)
+
+
 # ------------------------------------------------------------ the train step
 
 

@@ -102,6 +102,15 @@ def test_estimator_without_certificate_is_rejected(binary):
         robust_accuracy_score(LogisticRegression().fit(X, y), X, y, epsilon=0.1)
 
 
+@pytest.mark.parametrize("data", ["binary", "multiclass"])
+def test_column_vector_labels(request, data):
+    X, y, clf = request.getfixturevalue(data)
+    expected = robust_accuracy_score(clf, X, y, epsilon=0.1)
+    with pytest.warns(UserWarning, match="column-vector"):
+        got = robust_accuracy_score(clf, X, y[:, None], epsilon=0.1)
+    assert got == expected
+
+
 @pytest.mark.parametrize(
     "eps, error, match",
     [

@@ -126,6 +126,14 @@ def resolve_model(estimator, X, *, batch_size=None):
     )
     if hasattr(flat, "toarray"):
         flat = flat.toarray()
+    # The exact path multiplies by the coefficients directly, without the
+    # estimator's own input checks.
+    expected = getattr(final, "n_features_in_", None)
+    if expected is not None and flat.shape[1] != expected:
+        raise ValueError(
+            f"X has {flat.shape[1]} features, but {type(final).__name__} expects "
+            f"{expected}."
+        )
     classes = np.asarray(final.classes_)
 
     def predict():

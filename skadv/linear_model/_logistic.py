@@ -254,6 +254,11 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
                 self.class_weight, classes=self.classes_, y=y
             )
             sample_weight = sample_weight * weights[np.searchsorted(self.classes_, y)]
+            if not np.any(sample_weight > 0):
+                raise ValueError(
+                    "The class weights leave every sample with zero weight; at "
+                    "least one sample must have a positive weight."
+                )
         positives = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
         return [(np.where(y == c, 1.0, -1.0), sample_weight) for c in positives]
 

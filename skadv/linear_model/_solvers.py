@@ -264,8 +264,12 @@ def minibatch_epoch(
     """
     n = problem.design.n_samples
     if total_weight is None:
+        # A full pass: the samples counted by earlier partial_fit calls on this
+        # state are not part of the problem and must not rescale its data term.
+        mean_weight = problem.total_weight / n
         total_weight = problem.total_weight
-    mean_weight = total_weight / max(state.seen_samples, n)
+    else:
+        mean_weight = total_weight / max(state.seen_samples, n)
     penalty_scale = problem.inv_C / total_weight
     order = rng.permutation(n)
     n_coef = problem.n_coef if problem.split else 0

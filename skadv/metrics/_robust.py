@@ -4,6 +4,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import column_or_1d
 
 from skadv.utils import final_estimator_and_inputs
 
@@ -75,7 +76,8 @@ def robust_accuracy_score(
             "AdversarialMLPClassifier, or a Pipeline ending in one); got "
             f"{type(final).__name__}."
         )
-    y = np.asarray(y)
+    # A column vector of labels would broadcast against the per-sample results.
+    y = column_or_1d(y, warn=True)
     if y.shape[0] != X_final.shape[0]:
         raise ValueError(
             f"X and y have inconsistent numbers of samples: {X_final.shape[0]} and "

@@ -55,13 +55,19 @@ def bounds(X, epsilon, clip):
     """Elementwise lower and upper bounds of the ball around ``X`` within ``clip``.
 
     Intersecting the ball with the data range once, before the attack, turns
-    every later projection into a single clamp.
+    every later projection into a single clamp. Where a feature of ``X`` lies
+    more than its budget outside the range the two boxes do not meet; that
+    feature is then pinned to the point of the ball nearest the range, so an
+    attack never moves a feature by more than its budget.
     """
     epsilon = _as_tensor(epsilon, X)
-    lower, upper = X - epsilon, X + epsilon
-    if clip is not None:
-        lower = torch.maximum(lower, _as_tensor(clip[0], X))
-        upper = torch.minimum(upper, _as_tensor(clip[1], X))
+    ball_lower, ball_upper = X - epsilon, X + epsilon
+    if clip is None:
+        return ball_lower, ball_upper
+    # An empty intersection would make clamp return its upper bound, which can
+    # lie anywhere outside the ball; keeping each bound inside the ball avoids it.
+    lower = torch.minimum(torch.maximum(ball_lower, _as_tensor(clip[0], X)), ball_upper)
+    upper = torch.maximum(torch.minimum(ball_upper, _as_tensor(clip[1], X)), ball_lower)
     return lower, upper
 
 
@@ -70,7 +76,8 @@ def project(X_adv, X, epsilon, clip):
 
     The ball is intersected with the data range ``clip`` (``None`` or a pair of
     scalars or per-feature tensors); both are boxes, so the Euclidean projection
-    onto their intersection is an elementwise clamp.
+    onto their intersection is an elementwise clamp (see :func:`bounds` for
+    features whose ball misses the range).
     """
     return torch.clamp(X_adv, *bounds(X, epsilon, clip))
 

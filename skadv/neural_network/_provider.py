@@ -82,6 +82,11 @@ class TorchNetworkProviderMixin:
         from skadv.neural_network._training import build_attack
 
         check_is_fitted(self)
+        # Wrong widths, non-finite values and sparse input must fail here, not
+        # inside the network or as a silently meaningless score.
+        X = validate_data(
+            self, X, reset=False, dtype=(np.float32, np.float64), order="C"
+        )
         X = np.ascontiguousarray(X, dtype=np.float32)
         if isinstance(clip, str) and clip == "auto":
             clip = self.clip
