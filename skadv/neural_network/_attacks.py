@@ -192,14 +192,17 @@ def fgsm(
     X_adv : torch.Tensor of shape (n_samples, n_features)
         Detached adversarial inputs, within the ball and the data range.
     """
-    X = X.detach()
-    epsilon = _as_tensor(epsilon, X)
+    # One PGD step of a larger size: the two attacks differ only in schedule.
     if step_size is None:
-        step_size = 1.25 * epsilon
-    lower, upper = bounds(X, epsilon, clip)
-    with eval_mode(model), torch.enable_grad():
-        X_adv = (
-            _random_start(X, epsilon, lower, upper, generator) if random_start else X
-        )
-        X_adv = torch.clamp(_sign_step(model, X_adv, y, step_size), lower, upper)
-    return X_adv
+        step_size = 1.25 * _as_tensor(epsilon, X)
+    return pgd(
+        model,
+        X,
+        y,
+        epsilon,
+        steps=1,
+        step_size=step_size,
+        random_start=random_start,
+        clip=clip,
+        generator=generator,
+    )
