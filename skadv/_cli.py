@@ -12,6 +12,7 @@ import sys
 import time
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 class _UsageError(Exception):
@@ -82,7 +83,12 @@ def _add_report_parser(subparsers):
         "paper's 0.01 for mushroom, 0.02 for spambase, else 0.01)",
     )
     report.add_argument("--n-jobs", type=int, default=None)
-    report.add_argument("--out", default="report", help="output folder")
+    report.add_argument(
+        "--out",
+        default="report",
+        help="output folder: new, empty, or holding only a previous report, "
+        "which is replaced (default: report)",
+    )
     report.add_argument(
         "--quiet", action="store_true", help="no progress messages on stderr"
     )
@@ -124,15 +130,18 @@ def _progress(quiet, started):
 
 
 def _run_report(args):
+    import os
     from pathlib import Path
 
     from .report import generate_report
     from .report._summary import terminal_summary
 
     started = time.perf_counter()
+    # Resolved now: the path printed at the end names the folder just written.
+    out = Path(os.path.realpath(os.path.abspath(args.out)))
     summary = generate_report(
         args.data,
-        out=args.out,
+        out=out,
         target=args.target,
         categorical=args.categorical,
         numeric=args.numeric,
@@ -146,10 +155,14 @@ def _run_report(args):
         n_jobs=args.n_jobs,
         progress=_progress(args.quiet, started),
     )
-    out = Path(args.out).resolve()
     print(terminal_summary(summary, out))
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _one_line(message):
+    # Column and file names come from the user and may hold line breaks.
+    return " ".join(str(message).replace("\r", "\n").split("\n")).strip()
 
 
 def _missing_report_dependencies():
@@ -173,7 +186,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 2 for bad input (after one line on stderr).
+        0 on success, 2 for bad input (after one line on stderr), 130 when
+        interrupted with Ctrl-C (nothing half-written is left behind).
 
     Examples
     --------
@@ -181,6 +195,17 @@ def main(argv=None):
     >>> main(["report", "--epsilon", "abc"])
     2
     """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(
+            "skadv: interrupted; nothing half-written was left behind",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+
+
+def _main(argv):
     missing = _missing_report_dependencies()
     if missing:
         print(
@@ -200,8 +225,5 @@ def main(argv=None):
             return EXIT_USAGE
         return _run_report(args)
     except (_UsageError, ReportInputError) as exc:
-        print(f"skadv: error: {exc}", file=sys.stderr)
+        print(f"skadv: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("skadv: interrupted", file=sys.stderr)
-        return 130

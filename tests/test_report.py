@@ -269,13 +269,17 @@ def test_report_replaces_previous_report(mixed_csv, tmp_path, capsys):
     argv = ["report", "--data", mixed_csv, "--target", "label"]
     argv += ["--epsilon", "0.1", "--out", out, "--quiet"]
     assert _run(argv, capsys)[0] == 0
-    (out / "stale.txt").write_text("old")
+    first = (out / "summary.json").read_bytes()
     status, stdout, err = _run(argv, capsys)
     assert status == 0
     assert err == ""
     assert {p.name for p in out.iterdir()} == REPORT_FILES
     assert [p.name for p in tmp_path.iterdir()] == ["report"]
     assert f"report: {out / 'index.html'}" in stdout
+    # Same options, same numbers: only the run times differ.
+    again = json.loads((out / "summary.json").read_bytes())
+    del again["timing_s"]
+    assert again == {k: v for k, v in json.loads(first).items() if k != "timing_s"}
 
 
 def test_progress_on_stderr_and_summary_on_stdout(mixed_csv, tmp_path, capsys):

@@ -20,6 +20,11 @@ _CSV_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None}
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _MAX_LISTED = 8
 
+#: Largest magnitude accepted in a numeric column. Standardising squares the
+#: deviations from the mean, which overflows float64 for values near 1e154;
+#: this bound leaves room for any realistic number of rows.
+MAX_MAGNITUDE = 1e100
+
 
 @dataclass
 class TabularData:
@@ -116,7 +121,22 @@ def _load_bundled(name):
     return X, y, target, class_names
 
 
+def _check_unique_columns(frame):
+    names = [str(c) for c in frame.columns]
+    seen, repeated = set(), []
+    for name in names:
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    if repeated:
+        raise ReportInputError(
+            f"duplicate column names: {_listing(repr(n) for n in repeated)}; "
+            "every column needs its own name"
+        )
+
+
 def _split_target(frame, target):
+    _check_unique_columns(frame)
     if target is None:
         raise ReportInputError(
             "--target is required with a data file; columns are: "
@@ -137,9 +157,14 @@ def _split_target(frame, target):
 
 def _check_target(y, target):
     classes = np.unique(y)
+    if len(classes) == 0:
+        raise ReportInputError(
+            f"target column {target!r} has no values (no rows, or all missing); "
+            "a report needs two classes"
+        )
     if len(classes) < 2:
         only = repr(classes[0].item() if hasattr(classes[0], "item") else classes[0])
-        detail = f"a single class ({only})" if len(classes) else "no values"
+        detail = f"a single class ({only})"
         raise ReportInputError(
             f"target column {target!r} has {detail}; a report needs two classes"
         )
@@ -210,8 +235,16 @@ def _normalise_columns(X, categorical, numeric):
                 raise ReportInputError(
                     f"column {col!r} is listed as numeric but holds {example!r}"
                 ) from exc
-            if not np.isfinite(out[col][~missing]).all():
+            present = out[col][~missing]
+            if not np.isfinite(present).all():
                 raise ReportInputError(f"column {col!r} holds infinite values")
+            largest = float(np.max(np.abs(present), initial=0.0))
+            if largest > MAX_MAGNITUDE:
+                raise ReportInputError(
+                    f"column {col!r} holds values as large as {largest:.3g}; numeric "
+                    f"columns are standardised and may not exceed {MAX_MAGNITUDE:g} "
+                    "in magnitude: rescale the column"
+                )
     frame = pd.DataFrame(out, columns=list(X.columns))
     for col in categorical:
         frame[col] = frame[col].astype(object)

@@ -7,6 +7,7 @@ index of the Integrated Gradients), and among equally sparse ones the largest.
 """
 
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -89,6 +90,18 @@ def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
     index : int
         Position of the chosen epsilon in ``epsilons``.
 
+    Raises
+    ------
+    ValueError
+        When the arrays are empty or differ in length, an epsilon is not a
+        finite number, `accuracy` or `gini` has no finite value, `tolerance`
+        is not a finite number >= 0, or `fixed` is not among `epsilons`.
+
+    Notes
+    -----
+    A candidate whose accuracy is NaN is never chosen; a NaN Gini index
+    counts as the least concise.
+
     Examples
     --------
     >>> from skadv.report import select_epsilon
@@ -96,12 +109,49 @@ def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
     ...                tolerance=0.02)
     1
     """
-    epsilons = np.asarray(epsilons, dtype=float)
+    epsilons, accuracy, gini = _candidate_arrays(epsilons, accuracy, gini)
     if fixed is not None:
-        return int(np.flatnonzero(np.isclose(epsilons, fixed))[0])
-    accuracy = np.asarray(accuracy, dtype=float)
-    gini = np.nan_to_num(np.asarray(gini, dtype=float), nan=-np.inf)
-    admissible = accuracy >= np.max(accuracy) - tolerance - 1e-12
+        matches = np.flatnonzero(np.isclose(epsilons, fixed))
+        if not len(matches):
+            raise ValueError(
+                f"fixed epsilon {fixed!r} is not among the candidates "
+                f"{epsilons.tolist()}"
+            )
+        return int(matches[0])
+    if not (
+        isinstance(tolerance, Real) and math.isfinite(tolerance) and tolerance >= 0
+    ):
+        raise ValueError(f"tolerance must be a finite number >= 0; got {tolerance!r}")
+    best = np.nanmax(accuracy)
+    admissible = accuracy >= best - tolerance - 1e-12
+    gini = np.where(np.isnan(gini), -np.inf, gini)
     best_gini = np.max(gini[admissible])
     candidates = np.flatnonzero(admissible & (gini >= best_gini - GINI_TIE))
     return int(candidates[np.argmax(epsilons[candidates])])
+
+
+def _candidate_arrays(epsilons, accuracy, gini):
+    arrays = {}
+    for name, values in (
+        ("epsilons", epsilons),
+        ("accuracy", accuracy),
+        ("gini", gini),
+    ):
+        try:
+            array = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be a sequence of numbers") from exc
+        if array.ndim != 1:
+            raise ValueError(f"{name} must be one-dimensional; got shape {array.shape}")
+        arrays[name] = array
+    sizes = {name: len(array) for name, array in arrays.items()}
+    if len(set(sizes.values())) != 1:
+        raise ValueError(f"epsilons, accuracy and gini differ in length: {sizes}")
+    if sizes["epsilons"] == 0:
+        raise ValueError("select_epsilon needs at least one candidate; got none")
+    if not np.isfinite(arrays["epsilons"]).all():
+        raise ValueError(f"epsilons must be finite; got {arrays['epsilons'].tolist()}")
+    for name in ("accuracy", "gini"):
+        if np.isnan(arrays[name]).all():
+            raise ValueError(f"{name} has no value that is not NaN")
+    return arrays["epsilons"], arrays["accuracy"], arrays["gini"]

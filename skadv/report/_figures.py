@@ -15,6 +15,21 @@ _MAX_BARS = 30
 _DPI = 110
 
 
+def literal_text(text):
+    r"""`text` escaped so that matplotlib draws it as written.
+
+    Matplotlib reads a pair of ``$`` as mathtext, so a column named
+    ``$\frac$`` would fail to parse; ``\$`` is its literal dollar sign.
+
+    Examples
+    --------
+    >>> from skadv.report._figures import literal_text
+    >>> literal_text("price in $ (2024)")
+    'price in \\$ (2024)'
+    """
+    return str(text).replace("$", r"\$")
+
+
 def _new_figure(width, height):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -65,7 +80,7 @@ def feature_impact_png(summary):
     """
     impact = summary["feature_impact"]
     index = shown_features(summary)
-    names = [impact["features"][i] for i in index]
+    names = [literal_text(impact["features"][i]) for i in index]
     height = 1.6 + 0.32 * max(len(index), 2)
     fig = _new_figure(8.0, height)
     ax = fig.add_subplot()
@@ -80,7 +95,7 @@ def feature_impact_png(summary):
     ax.set_yticks(rows, names)
     ax.invert_yaxis()
     ax.set_xlabel("Feature impact: mean |IG| over test rows, summed per feature")
-    ax.set_title(f"Feature impact on {summary['dataset']['name']}")
+    ax.set_title(f"Feature impact on {literal_text(summary['dataset']['name'])}")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right")
     return _png(fig)
@@ -162,5 +177,12 @@ FIGURES = {
 
 
 def render_figures(summary):
-    """All figures as ``{file name: PNG bytes}``."""
-    return {name: draw(summary) for name, draw in FIGURES.items()}
+    """All figures as ``{file name: PNG bytes}``.
+
+    Drawn with matplotlib's own text engine whatever the user's settings:
+    with ``text.usetex`` LaTeX would read column names as markup.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.usetex": False}):
+        return {name: draw(summary) for name, draw in FIGURES.items()}

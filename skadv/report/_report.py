@@ -1,6 +1,7 @@
 """generate_report: data -> three models -> numbers, figures, page -> folder."""
 
 import json
+import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -20,7 +21,7 @@ from ._models import (
     make_model_pipeline,
     sweep_epsilon,
 )
-from ._output import check_output_dir, write_report_folder
+from ._output import PAGE_FILE, SUMMARY_FILE, check_output_dir, write_report_folder
 from ._summary import build_summary
 
 #: L1 strength on the mean loss of the paper's experiments, used by default for
@@ -29,16 +30,46 @@ PAPER_L1_LAMBDA = {"mushroom": 0.01, "spambase": 0.02}
 DEFAULT_L1_LAMBDA = 0.01
 
 
-def _check_number(name, value, low, high, *, integer=False, low_open=False):
+def _check_number(
+    name, value, low, high=None, *, integer=False, low_open=False, high_open=False
+):
+    """Raise unless `value` is a finite number in the range; None: no upper bound."""
     kind = Integral if integer else Real
     bad = not isinstance(value, kind) or isinstance(value, bool)
     if not bad:
-        bad = value < low or value > high or (low_open and value == low)
+        # Written so that NaN, which compares false with everything, is bad.
+        inside = math.isfinite(value) and low <= value <= (
+            math.inf if high is None else high
+        )
+        bad = not inside or (low_open and value == low) or (high_open and value == high)
     if bad:
-        bound = "(" if low_open else "["
+        what = "an integer" if integer else "a finite number"
+        if high is None:
+            where = f"{'>' if low_open else '>='} {low}"
+        else:
+            left, right = "(" if low_open else "[", ")" if high_open else "]"
+            where = f"in {left}{low}, {high}{right}"
+        raise ReportInputError(f"{name} must be {what} {where}; got {value!r}")
+
+
+def _check_n_jobs(n_jobs):
+    bad = n_jobs is not None and (
+        not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or n_jobs == 0
+    )
+    if bad:
         raise ReportInputError(
-            f"{name} must be a{'n integer' if integer else ' number'} in "
-            f"{bound}{low}, {high}]; got {value!r}"
+            "n_jobs must be None, a positive number of processes or a negative "
+            f"count from the number of cores (-1: all); got {n_jobs!r}"
+        )
+
+
+def _check_class_counts(part, labels, least, class_names, hint):
+    counts = np.bincount(labels, minlength=2)
+    if counts.min() < least:
+        short = class_names[int(np.argmin(counts))]
+        raise ReportInputError(
+            f"the {part} split holds {counts.min()} rows of class {short!r}, "
+            f"fewer than the {least} it needs; {hint}"
         )
 
 
@@ -52,8 +83,18 @@ def _split(table, test_size, random_state, cv):
             f"({counts.min()}): need at least {needed} for a {test_size:g} test "
             f"split and {cv}-fold cross-validation"
         )
+    n_test = math.ceil(test_size * len(y))
+    if n_test < 2 or len(y) - n_test < 2:
+        raise ReportInputError(
+            f"test_size {test_size:g} puts {n_test} of {len(y)} rows in the test "
+            "split; each split needs rows of both classes"
+        )
     X_train, X_test, y_train, y_test = train_test_split(
         table.X, y, test_size=test_size, random_state=random_state, stratify=y
+    )
+    _check_class_counts("test", y_test, 1, table.class_names, "raise --test-size")
+    _check_class_counts(
+        "training", y_train, cv, table.class_names, "lower --test-size or --cv"
     )
     info = {
         "n_train": int(len(y_train)),
@@ -96,7 +137,9 @@ def generate_report(
 default="mushroom"
         Bundled dataset, CSV/TSV/Parquet file, or frame.
     out : path-like, default="report"
-        Destination folder; a previous report there is replaced.
+        Destination folder. It is created, or replaced when it is empty or
+        holds a previous report and nothing else; any other folder, the
+        working directory and read-only folders are refused.
     target : str, default=None
         Target column of a file or frame (binary).
     categorical, numeric : list of str, default=None
@@ -160,16 +203,16 @@ default="mushroom"
     started = time.perf_counter()
     say = progress or (lambda message: None)
     grid, fixed = parse_epsilon(epsilon)
-    _check_number("test_size", test_size, 0, 1, low_open=True)
-    if test_size >= 1:
-        raise ReportInputError(f"test_size must be below 1; got {test_size!r}")
+    _check_number("test_size", test_size, 0, 1, low_open=True, high_open=True)
     _check_number("random_state", random_state, 0, 2**32 - 1, integer=True)
     _check_number("tolerance", tolerance, 0, 1)
     _check_number("cv", cv, 2, 100, integer=True)
-    _check_number("C", C, 0, np.inf, low_open=True)
+    # Finite only: summary.json must stay valid JSON, which has no Infinity.
+    _check_number("C", C, 0, low_open=True)
     if l1_lambda is not None:
-        _check_number("l1_lambda", l1_lambda, 0, np.inf, low_open=True)
+        _check_number("l1_lambda", l1_lambda, 0, low_open=True)
     _check_number("impact_threshold", impact_threshold, 0, 1)
+    _check_n_jobs(n_jobs)
     out = check_output_dir(out)
 
     timing = {}
@@ -188,6 +231,14 @@ default="mushroom"
         bundled = table.source == "bundled"
         l1_lambda = PAPER_L1_LAMBDA.get(
             table.name if bundled else "", DEFAULT_L1_LAMBDA
+        )
+    with np.errstate(over="ignore", divide="ignore"):
+        l1_model_C = l1_C(l1_lambda, split["n_train"])
+    if not 0 < l1_model_C < np.inf:
+        raise ReportInputError(
+            f"l1_lambda {l1_lambda:g} with {split['n_train']} training rows gives "
+            f"the L1 model C = 1 / (l1_lambda * n_train) = {l1_model_C:g}; "
+            "choose a value for which C is a positive finite number"
         )
     pipeline = make_model_pipeline(table, C=C, random_state=random_state)
     with warnings.catch_warnings(record=True) as caught:
@@ -232,7 +283,7 @@ default="mushroom"
         "random_state": int(random_state),
         "C": float(C),
         "l1_lambda": float(l1_lambda),
-        "l1_C": float(l1_C(l1_lambda, split["n_train"])),
+        "l1_C": float(l1_model_C),
         "impact_threshold": float(impact_threshold),
         "convergence_warnings": len(
             [w for w in caught if issubclass(w.category, ConvergenceWarning)]
@@ -254,7 +305,7 @@ default="mushroom"
     summary = build_summary(table, settings, split, sweep, results, names, timing)
     figures = render_figures(summary)
     files = dict(figures)
-    files["summary.json"] = json.dumps(summary, indent=2).encode("utf-8")
-    files["index.html"] = render_html(summary, figures).encode("utf-8")
+    files[SUMMARY_FILE] = json.dumps(summary, indent=2).encode("utf-8")
+    files[PAGE_FILE] = render_html(summary, figures).encode("utf-8")
     write_report_folder(out, files)
     return summary
