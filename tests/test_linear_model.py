@@ -289,7 +289,8 @@ def test_provider_protocol(multiclass_data, random_data):
 def test_stability_cases():
     X = np.array([[1e4, 0.0], [-1e4, 1.0], [1e4, 1.0], [-1e4, 0.0]] * 3)
     y = np.array([1, 0, 1, 0] * 3)
-    clf = AdversarialLogisticRegression(0.0, C=np.inf).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="separable"):
+        clf = AdversarialLogisticRegression(0.0, C=np.inf).fit(X, y)
     assert np.all(np.isfinite(clf.coef_)) and clf.score(X, y) == 1.0
     assert np.all(np.isfinite(clf.predict_log_proba(X)))
     rng = np.random.default_rng(4)

@@ -1,13 +1,14 @@
 """AdversarialLogisticRegression: exact l_inf adversarial training of a linear model."""
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
 from scipy.special import expit, log_softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
@@ -19,6 +20,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skadv.linear_model._checks import (
+    check_class_weight,
+    check_epsilon,
+    check_partial_fit_classes,
+    check_weight_scale,
+    warn_if_unbounded,
+)
 from skadv.linear_model._loss import LinearDesign
 from skadv.linear_model._solvers import (
     BinaryProblem,
@@ -36,46 +44,6 @@ from skadv.linear_model._solvers import (
 # epochs.
 _LBFGS_TOL = 1e-6
 _MINIBATCH_TOL = 1e-4
-
-
-def check_epsilon(epsilon, n_features):
-    """Validate a budget and broadcast it to one entry per feature.
-
-    Parameters
-    ----------
-    epsilon : float or array-like of shape (n_features,)
-        Non-negative finite budget(s).
-    n_features : int
-        Number of features the budget applies to.
-
-    Returns
-    -------
-    epsilon : ndarray of shape (n_features,)
-        A new float64 array.
-
-    Examples
-    --------
-    >>> from skadv.linear_model._logistic import check_epsilon
-    >>> check_epsilon(0.5, 3)
-    array([0.5, 0.5, 0.5])
-    """
-    try:
-        eps = np.array(epsilon, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"epsilon must be a non-negative float or an array of {n_features} "
-            f"non-negative floats, got {epsilon!r}."
-        ) from exc
-    if eps.ndim == 0:
-        eps = np.full(n_features, float(eps))
-    elif eps.shape != (n_features,):
-        raise ValueError(
-            f"epsilon must be a scalar or have shape ({n_features},), one budget per "
-            f"feature, but has shape {eps.shape}."
-        )
-    if not np.all(np.isfinite(eps)) or np.any(eps < 0):
-        raise ValueError(f"epsilon must be finite and non-negative, got {epsilon!r}.")
-    return eps
 
 
 class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -103,19 +71,27 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
         l_inf budget of the attacker, one per feature when an array (in the units
         of each column).
     C : float, default=1.0
-        Inverse regularisation strength; ``np.inf`` means no penalty.
+        Inverse regularisation strength; ``np.inf`` means no penalty. Without a
+        penalty the loss of (robustly) separable data has no minimiser, which
+        ``fit`` reports with a ConvergenceWarning.
     l1_ratio : float, default=0.0
         Share of the L1 term in the penalty, between 0 and 1.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised, unattacked) intercept.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes of ``y``, multiplied into the sample weights of
-        every one-vs-rest problem.
+        every one-vs-rest problem. Weights must be finite and non-negative;
+        classes missing from a dict weigh 1, and a dict may name labels that
+        are not classes of ``y`` only if it weighs every class.
     solver : {"lbfgs", "sgd", "adam"}, default="lbfgs"
         ``"lbfgs"`` finds the exact optimum with L-BFGS-B on the split
         :math:`w = p - q`, :math:`p, q \ge 0`. ``"sgd"`` and ``"adam"`` run
         projected minibatch steps on the same function; they only approximate
-        the optimum but support ``partial_fit``.
+        the optimum but support ``partial_fit``. ``"sgd"`` takes the L2 term
+        by its proximal step, stable for any ``C``. A minibatch fit whose
+        objective ends well above that of its starting point warns that
+        ``learning_rate`` is too large; one whose iterates overflow raises a
+        ValueError.
     max_iter : int, default=1000
         Maximum number of L-BFGS-B iterations, or of epochs for the minibatch
         solvers.
@@ -232,8 +208,12 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _check_fit_data(self, X, y, sample_weight, reset):
+        # With reset, validate_data records n_features_in_ and feature_names_in_
+        # on the estimator it is given: a blank copy receives them, so that a fit
+        # failing later leaves this one as it was.
+        record = clone(self) if reset else self
         X, y = validate_data(
-            self,
+            record,
             X,
             y,
             accept_sparse="csr",
@@ -245,30 +225,29 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=np.float64, ensure_non_negative=True
         )
-        return X, y, sample_weight
+        names = ("n_features_in_", "feature_names_in_") if reset else ()
+        attributes = {k: getattr(record, k) for k in names if hasattr(record, k)}
+        return X, y, sample_weight, attributes
 
-    def _problems(self, X, y, sample_weight):
+    def _problems(self, y, sample_weight, classes):
         """Labels in {-1, +1} and weights of every binary problem."""
-        if self.class_weight is not None:
-            weights = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y
-            )
-            sample_weight = sample_weight * weights[np.searchsorted(self.classes_, y)]
+        weights = check_class_weight(self.class_weight, classes, y)
+        if weights is not None:
+            sample_weight = sample_weight * weights[np.searchsorted(classes, y)]
             if not np.any(sample_weight > 0):
                 raise ValueError(
                     "The class weights leave every sample with zero weight; at "
                     "least one sample must have a positive weight."
                 )
-        positives = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        positives = classes[1:] if len(classes) == 2 else classes
         return [(np.where(y == c, 1.0, -1.0), sample_weight) for c in positives]
 
-    def _problem(self, X, y_pm, sample_weight):
+    def _problem(self, X, y_pm, sample_weight, eps):
         design = LinearDesign(X, y_pm, sample_weight)
-        eps = check_epsilon(self.epsilon, X.shape[1])
         return BinaryProblem(design, eps, self.C, self.l1_ratio, self.fit_intercept)
 
-    def _solve(self, X, y_pm, sample_weight, w0, b0, state, seed):
-        problem = self._problem(X, y_pm, sample_weight)
+    def _solve(self, X, y_pm, sample_weight, eps, w0, b0, state, seed):
+        problem = self._problem(X, y_pm, sample_weight, eps)
         if self.solver == "lbfgs":
             theta, n_iter = lbfgs(
                 problem,
@@ -320,9 +299,35 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
                     intercept[k] = np.log(positive / negative)
         return coef, intercept
 
+    def _commit(self, fitted, reset):
+        # One store replaces every fitted attribute at once, so that neither an
+        # exception nor Ctrl-C can leave a mix of the old fit and the new one.
+        attributes = dict(vars(self))
+        if reset:
+            attributes.pop("feature_names_in_", None)
+        attributes.update(fitted)
+        self.__dict__ = attributes
+
+    @staticmethod
+    def _fitted(classes, results):
+        states = [state for _, _, _, state in results]
+        return {
+            "classes_": classes,
+            "coef_": np.vstack([w for w, _, _, _ in results]),
+            "intercept_": np.array([b for _, b, _, _ in results], dtype=np.float64),
+            "n_iter_": np.array([n for _, _, n, _ in results], dtype=np.int32),
+            "_minibatch_states": (
+                states if all(s is not None for s in states) else None
+            ),
+        }
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
+
+        Every input is validated and the new solution computed before any
+        fitted attribute changes: a fit that fails, or is interrupted, leaves
+        a fitted estimator as it was.
 
         Parameters
         ----------
@@ -338,37 +343,40 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        X, y, sample_weight = self._check_fit_data(X, y, sample_weight, reset=True)
+        X, y, sample_weight, attributes = self._check_fit_data(
+            X, y, sample_weight, reset=True
+        )
         classes = np.unique(y)
         if classes.shape[0] < 2:
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}."
             )
-        check_epsilon(self.epsilon, X.shape[1])
-        previous = getattr(self, "_minibatch_states", None) if self.warm_start else None
-        self.classes_ = classes
-        problems = self._problems(X, y, sample_weight)
+        eps = check_epsilon(self.epsilon, X.shape[1])
+        problems = self._problems(y, sample_weight, classes)
+        check_weight_scale(float(problems[0][1].sum()), self.C)
         coef, intercept = self._starting_points(problems, X.shape[1])
+        previous = getattr(self, "_minibatch_states", None) if self.warm_start else None
         if previous is None or len(previous) != len(problems):
             previous = [None] * len(problems)
+        else:
+            # The solvers update their state in place.
+            previous = copy.deepcopy(previous)
         seeds = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=len(problems)
         )
         n_jobs = 1 if len(problems) == 1 else self.n_jobs
         results = Parallel(n_jobs=n_jobs)(
-            delayed(self._solve)(X, y_pm, s, coef[k], intercept[k], previous[k], seed)
+            delayed(self._solve)(
+                X, y_pm, s, eps, coef[k], intercept[k], previous[k], seed
+            )
             for k, ((y_pm, s), seed) in enumerate(zip(problems, seeds))
         )
-        self._store(results)
+        fitted = self._fitted(classes, results)
+        if np.isinf(self.C):
+            warn_if_unbounded(X, problems, fitted, eps)
+        self._commit({**attributes, **fitted}, reset=True)
         return self
-
-    def _store(self, results):
-        self.coef_ = np.vstack([w for w, _, _, _ in results])
-        self.intercept_ = np.array([b for _, b, _, _ in results], dtype=np.float64)
-        self.n_iter_ = np.array([n for _, _, n, _ in results], dtype=np.int32)
-        states = [state for _, _, _, state in results]
-        self._minibatch_states = states if all(s is not None for s in states) else None
 
     def _has_minibatch_solver(self):
         if self.solver == "lbfgs":
@@ -381,6 +389,9 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Run one epoch of the minibatch solver on a chunk of data.
+
+        As with :meth:`fit`, a call that fails or is interrupted leaves the
+        estimator as it was.
 
         Parameters
         ----------
@@ -399,51 +410,34 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
             Updated estimator.
         """
         first = not hasattr(self, "classes_") or self._minibatch_states is None
-        X, y, sample_weight = self._check_fit_data(X, y, sample_weight, reset=first)
+        X, y, sample_weight, attributes = self._check_fit_data(
+            X, y, sample_weight, reset=first
+        )
+        classes = check_partial_fit_classes(
+            classes, None if first else self.classes_, self.class_weight, y
+        )
+        eps = check_epsilon(self.epsilon, X.shape[1])
+        problems = self._problems(y, sample_weight, classes)
+        # The epoch updates the states and the generator in place: it works on
+        # copies, which replace the originals only once it has finished.
+        rng = copy.deepcopy(getattr(self, "_partial_rng", None))
         if first:
-            if classes is None:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            self.classes_ = np.unique(np.asarray(classes))
-            if self.classes_.shape[0] < 2:
-                raise ValueError(
-                    "classes must hold at least 2 classes, got "
-                    f"{self.classes_.tolist()!r}."
-                )
-            if self.class_weight == "balanced":
-                raise ValueError(
-                    "class_weight='balanced' needs the full data and is not supported "
-                    "by partial_fit; pass a dict of class weights instead."
-                )
-        elif classes is not None and not np.array_equal(
-            np.unique(np.asarray(classes)), self.classes_
-        ):
-            raise ValueError(
-                f"classes={classes!r} differs from the classes of the first call, "
-                f"{self.classes_.tolist()!r}."
-            )
-        unknown = np.setdiff1d(y, self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains classes {unknown.tolist()!r} that are not in "
-                f"classes_ {self.classes_.tolist()!r}."
-            )
-        problems = self._problems(X, y, sample_weight)
-        if getattr(self, "_partial_rng", None) is None:
-            self._partial_rng = np.random.default_rng(
+            states = [
+                MinibatchState(np.zeros(self._problem(X, *p, eps).n_vars))
+                for p in problems
+            ]
+            n_iters = np.zeros(len(problems), dtype=np.int32)
+        else:
+            states = copy.deepcopy(self._minibatch_states)
+            n_iters = self.n_iter_
+        if rng is None:
+            rng = np.random.default_rng(
                 check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
             )
-        if first:
-            self._minibatch_states = [
-                MinibatchState(np.zeros(self._problem(X, *p).n_vars)) for p in problems
-            ]
-            self.n_iter_ = np.zeros(len(problems), dtype=np.int32)
+        check_weight_scale(states[0].seen_weight + problems[0][1].sum(), self.C)
         results = []
-        for (y_pm, s), state, n_iter in zip(
-            problems, self._minibatch_states, self.n_iter_
-        ):
-            problem = self._problem(X, y_pm, s)
+        for (y_pm, s), state, n_iter in zip(problems, states, n_iters):
+            problem = self._problem(X, y_pm, s, eps)
             state.seen_weight += problem.total_weight
             state.seen_samples += X.shape[0]
             minibatch_epoch(
@@ -452,12 +446,13 @@ class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
                 solver=self.solver,
                 learning_rate=self.learning_rate,
                 batch_size=self.batch_size,
-                rng=self._partial_rng,
+                rng=rng,
                 total_weight=state.seen_weight,
             )
             w, b = problem.unpack(state.theta)
             results.append((w, b, n_iter + 1, state))
-        self._store(results)
+        fitted = self._fitted(classes, results)
+        self._commit({**attributes, **fitted, "_partial_rng": rng}, reset=first)
         return self
 
     # --------------------------------------------------------------- prediction

@@ -36,6 +36,20 @@ _ADAM_BETA1 = 0.9
 _ADAM_BETA2 = 0.999
 _ADAM_EPS = 1e-8
 
+# Relative rise of the objective over a whole minibatch run beyond which the
+# step size is blamed: a sensible run ends below its start, or within the
+# minibatch noise of the optimum when it starts there.
+_GROWTH_MARGIN = 0.1
+
+
+def penalty_scale(C, total_weight):
+    """Weight ``1 / (C S)`` of the penalty in ``F``; 0 when ``C`` is infinite.
+
+    The product is inverted, not ``1 / C`` divided by ``S``: a tiny ``C`` whose
+    own inverse overflows is still usable with a large total weight.
+    """
+    return 0.0 if np.isinf(C) else 1.0 / (C * total_weight)
+
 
 class BinaryProblem:
     """Objective of one binary problem in its solver parametrisation ``theta``.
@@ -65,7 +79,8 @@ class BinaryProblem:
         self.split = bool(np.any(epsilon > 0) or self.l1_ratio > 0)
         self.n_features = design.n_features
         self.total_weight = float(np.sum(design.s))
-        self.inv_C = 0.0 if np.isinf(C) else 1.0 / C
+        self.C = float(C)
+        self._penalty_scale = penalty_scale(C, self.total_weight)
         self.n_coef = 2 * self.n_features if self.split else self.n_features
         self.n_vars = self.n_coef + int(fit_intercept)
         self._grad_w = np.empty(self.n_features)
@@ -95,7 +110,9 @@ class BinaryProblem:
             return None
         return [(0.0, None)] * self.n_coef + [(None, None)] * int(self.fit_intercept)
 
-    def objective(self, theta, rows=None, loss_scale=None, penalty_scale=None):
+    def objective(
+        self, theta, rows=None, loss_scale=None, penalty_scale=None, l2_in_grad=True
+    ):
         """Value and gradient in ``theta``.
 
         Parameters
@@ -107,6 +124,10 @@ class BinaryProblem:
         loss_scale, penalty_scale : float or None
             Multipliers of the data term and of the penalty; ``1 / S`` and
             ``1 / (C S)`` when None, which gives ``F``.
+        l2_in_grad : bool, default=True
+            Whether the gradient includes the L2 term; a solver that handles
+            that term by its proximal step leaves it out. The value always
+            includes it.
 
         Returns
         -------
@@ -116,7 +137,7 @@ class BinaryProblem:
         if loss_scale is None:
             loss_scale = 1.0 / self.total_weight
         if penalty_scale is None:
-            penalty_scale = self.inv_C / self.total_weight
+            penalty_scale = self._penalty_scale
         d = self.n_features
         w, b = self.unpack(theta)
         if self.split:
@@ -129,18 +150,20 @@ class BinaryProblem:
             w, b, r, rows=rows, out=self._grad_w
         )
         l2 = (1.0 - self.l1_ratio) * penalty_scale
-        value = loss_scale * loss + 0.5 * l2 * float(w @ w)
+        value = loss_scale * loss + (0.5 * l2 * float(w @ w) if l2 else 0.0)
         grad = np.empty(self.n_vars)
+        smooth = loss_scale * grad_w
+        if l2_in_grad and l2:
+            smooth += l2 * w
         if self.split:
             l1 = self.l1_ratio * penalty_scale
             value += l1 * float(abs_w.sum())
             # d/dp and d/dq share the terms that only see |w| = p + q.
             shared = loss_scale * grad_r * self.epsilon + l1
-            smooth = loss_scale * grad_w + l2 * w
             grad[:d] = shared + smooth
             grad[d : 2 * d] = shared - smooth
         else:
-            grad[:d] = loss_scale * grad_w + l2 * w
+            grad[:d] = smooth
         if self.fit_intercept:
             grad[-1] = loss_scale * grad_b
         return value, grad
@@ -177,6 +200,12 @@ def lbfgs(problem, theta0, *, max_iter, tol, verbose=0):
     # while the kernels that matter run in numba's thread pool.
     with _threadpool_controller().limit(limits=1, user_api="blas"):
         result = _minimize_lbfgsb(problem, theta0, max_iter, tol)
+    if not np.all(np.isfinite(result.x)):
+        raise ValueError(
+            "L-BFGS-B diverged: the coefficients overflowed to a non-finite value. "
+            "Scale the features (for example with StandardScaler) or the sample "
+            "weights, or increase C."
+        )
     if not result.success:
         warnings.warn(
             "L-BFGS-B did not converge: "
@@ -241,7 +270,8 @@ def minibatch_epoch(
     Each step follows an unbiased estimate of the gradient of ``F``: the batch's
     data term is scaled by ``n / (|B| S)`` and the penalty by ``1 / (C S)``.
     Within ``partial_fit`` the full ``S`` is not known; ``total_weight`` then
-    holds the weight seen so far. Coordinates bounded below by zero are projected
+    holds the weight seen so far. SGD takes the L2 term by its proximal step
+    rather than by its gradient. Coordinates bounded below by zero are projected
     back after every step, so exact zeros appear as with L-BFGS-B.
 
     Parameters
@@ -261,6 +291,12 @@ def minibatch_epoch(
     -------
     mean_value : float
         Average of the minibatch objectives over the epoch.
+
+    Raises
+    ------
+    ValueError
+        When the iterate, Adam's moments or the objective overflowed; ``state``
+        is then left as the epoch made it.
     """
     n = problem.design.n_samples
     if total_weight is None:
@@ -270,31 +306,86 @@ def minibatch_epoch(
         total_weight = problem.total_weight
     else:
         mean_weight = total_weight / max(state.seen_samples, n)
-    penalty_scale = problem.inv_C / total_weight
+    pen_scale = penalty_scale(problem.C, total_weight)
+    # An explicit step on the L2 term multiplies w by 1 - lr * l2, which
+    # diverges once lr * l2 > 2 (a small C or tiny sample weights); the
+    # proximal step divides by 1 + lr * l2 instead and is stable for any lr.
+    # Adam's steps are bounded by lr whatever the gradient, so it keeps the
+    # explicit gradient.
+    proximal = solver == "sgd"
+    shrink = 1.0 / (1.0 + learning_rate * (1.0 - problem.l1_ratio) * pen_scale)
     order = rng.permutation(n)
     n_coef = problem.n_coef if problem.split else 0
     values = 0.0
     n_batches = 0
-    for start in range(0, n, batch_size):
-        rows = order[start : start + batch_size]
-        loss_scale = 1.0 / (rows.shape[0] * mean_weight)
-        value, grad = problem.objective(state.theta, rows, loss_scale, penalty_scale)
-        values += value
-        n_batches += 1
-        state.t += 1
-        if solver == "adam":
-            state.m *= _ADAM_BETA1
-            state.m += (1.0 - _ADAM_BETA1) * grad
-            state.v *= _ADAM_BETA2
-            state.v += (1.0 - _ADAM_BETA2) * grad * grad
-            step = learning_rate * np.sqrt(1.0 - _ADAM_BETA2**state.t)
-            step /= 1.0 - _ADAM_BETA1**state.t
-            state.theta -= step * state.m / (np.sqrt(state.v) + _ADAM_EPS)
-        else:
-            state.theta -= learning_rate * grad
-        if n_coef:
-            np.maximum(state.theta[:n_coef], 0.0, out=state.theta[:n_coef])
-    return values / max(n_batches, 1)
+    # Overflows surface as non-finite iterates, reported by _check_finite.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, batch_size):
+            rows = order[start : start + batch_size]
+            loss_scale = 1.0 / (rows.shape[0] * mean_weight)
+            value, grad = problem.objective(
+                state.theta, rows, loss_scale, pen_scale, l2_in_grad=not proximal
+            )
+            values += value
+            n_batches += 1
+            state.t += 1
+            if proximal:
+                state.theta -= learning_rate * grad
+                _shrink_l2(problem, state.theta, shrink)
+            else:
+                _adam_step(state, grad, learning_rate)
+            if n_coef:
+                np.maximum(state.theta[:n_coef], 0.0, out=state.theta[:n_coef])
+    mean_value = values / max(n_batches, 1)
+    _check_finite(problem, state, mean_value, solver, learning_rate)
+    return mean_value
+
+
+def _adam_step(state, grad, learning_rate):
+    state.m *= _ADAM_BETA1
+    state.m += (1.0 - _ADAM_BETA1) * grad
+    state.v *= _ADAM_BETA2
+    state.v += (1.0 - _ADAM_BETA2) * grad * grad
+    step = learning_rate * np.sqrt(1.0 - _ADAM_BETA2**state.t)
+    step /= 1.0 - _ADAM_BETA1**state.t
+    state.theta -= step * state.m / (np.sqrt(state.v) + _ADAM_EPS)
+
+
+def _shrink_l2(problem, theta, shrink):
+    """Proximal step of the L2 term: ``w`` times ``shrink``, in place."""
+    if shrink == 1.0:
+        return
+    d = problem.n_features
+    if not problem.split:
+        theta[:d] *= shrink
+        return
+    # The term sees only w = p - q: its proximal step scales the difference
+    # (by 1 / (1 + 2 lr l2), as both p and q move) and keeps p + q.
+    p, q = theta[:d], theta[d : 2 * d]
+    half_sum = 0.5 * (p + q)
+    half_diff = (0.5 * shrink / (2.0 - shrink)) * (p - q)
+    p[:] = half_sum + half_diff
+    q[:] = half_sum - half_diff
+
+
+def _check_finite(problem, state, mean_value, solver, learning_rate):
+    if not np.all(np.isfinite(state.theta)):
+        what = "the coefficients"
+    elif solver == "adam" and not (
+        np.all(np.isfinite(state.m)) and np.all(np.isfinite(state.v))
+    ):
+        what = "the gradient"
+    elif not np.isfinite(mean_value):
+        what = "the objective"
+    else:
+        return
+    raise ValueError(
+        f"The {solver} solver diverged: {what} overflowed to a non-finite value "
+        f"after {state.t} steps (learning_rate={learning_rate:g}, "
+        f"C={problem.C:g}). Lower learning_rate, increase C, scale the features "
+        "(for example with StandardScaler) or the sample weights, or use "
+        "solver='lbfgs'."
+    )
 
 
 def fit_minibatch(
@@ -316,7 +407,9 @@ def fit_minibatch(
     objective has failed ``n_iter_no_change`` epochs in a row to beat the best
     one seen by more than ``tol``. The objective is divided by the total sample
     weight, so ``tol`` is an improvement of the mean loss, whatever the size of
-    the data.
+    the data. A ConvergenceWarning follows when ``max_iter`` epochs were not
+    enough, and when the run ends with a clearly higher objective than it
+    started with: the sign of a step size too large for the data.
 
     Parameters
     ----------
@@ -338,7 +431,13 @@ def fit_minibatch(
     Returns
     -------
     n_epochs : int
+
+    Raises
+    ------
+    ValueError
+        When an epoch overflows, see :func:`minibatch_epoch`.
     """
+    start_value = problem.objective(state.theta)[0]
     best = np.inf
     stalled = 0
     for epoch in range(1, max_iter + 1):
@@ -355,11 +454,24 @@ def fit_minibatch(
         stalled = stalled + 1 if value > best - tol else 0
         best = min(best, value)
         if stalled >= n_iter_no_change:
-            return epoch
-    warnings.warn(
-        f"{solver} reached max_iter={max_iter} epochs before the objective stopped "
-        f"improving by tol={tol:g}; increase max_iter.",
-        ConvergenceWarning,
-        stacklevel=3,
-    )
-    return max_iter
+            break
+    else:
+        warnings.warn(
+            f"{solver} reached max_iter={max_iter} epochs before the objective "
+            f"stopped improving by tol={tol:g}; increase max_iter.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    # The epoch means are too noisy on small data to compare with anything,
+    # but the exact objective of a sensible run never ends far above that of
+    # its starting point; one full pass costs less than an epoch.
+    end_value = problem.objective(state.theta)[0]
+    if end_value > start_value + max(tol, _GROWTH_MARGIN * abs(start_value)):
+        warnings.warn(
+            f"{solver} ended with an objective of {end_value:.6g}, above the "
+            f"{start_value:.6g} of its starting point: learning_rate="
+            f"{learning_rate:g} is too large for these data; lower it.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return epoch
