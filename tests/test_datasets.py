@@ -618,8 +618,8 @@ def test_cifar10_truncated_or_foreign_batch(tmp_path, monkeypatch):
     _place_archive(tmp_path, monkeypatch, _tar_gz(members))
     with pytest.raises(ValueError, match=r"test_batch\.bin .*truncated"):
         fetch_cifar10(data_home=tmp_path, subset="test")
-    batch = tmp_path / "cifar-10" / "cifar-10-batches-bin" / "test_batch.bin"
-    batch.write_bytes(bytes([10]) + bytes(3072))
+    members["cifar-10-batches-bin/test_batch.bin"] = bytes([10]) + bytes(3072)
+    _place_archive(tmp_path, monkeypatch, _tar_gz(members))
     with pytest.raises(ValueError, match="labels above 9"):
         fetch_cifar10(data_home=tmp_path, subset="test")
 

@@ -3,14 +3,18 @@
 The binary version stores each image as one fixed-size record: a label byte
 followed by 3072 pixel bytes, the 1024 red, then green, then blue values of a
 32 x 32 image in row-major order.
+
+No checksums of the individual batch files are published, only the archive's
+md5. So the sha256 of every batch is recorded, as read from the verified
+archive, in a manifest written next to the extracted folder, and each batch is
+checked against it whenever it is read later.
 """
 
+import hashlib
 import os
 import posixpath
-import shutil
 import tarfile
 import tempfile
-from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
@@ -29,6 +33,10 @@ _URLS = ("https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",)
 # published md5 of cifar-10-binary.tar.gz
 _ARCHIVE_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
 _BATCH_DIR = "cifar-10-batches-bin"
+_MANIFEST = f"{_BATCH_DIR}.sha256"
+_MANIFEST_HEADER = (
+    "# sha256 of the CIFAR-10 batches extracted from the archive with md5 "
+)
 _BATCHES = {
     "train": tuple(f"data_batch_{i}.bin" for i in range(1, 6)),
     "test": ("test_batch.bin",),
@@ -53,18 +61,21 @@ def _check_member_name(name, archive):
         )
 
 
-def _extract_batches(archive, batch_dir):
+def _extract_batches(archive, batch_dir, manifest):
     """Copy the six batch files out of the (md5-verified) archive.
 
     Only regular files with the expected names are read, each through a
     temporary file renamed into place, so links, devices and stray paths in
     the archive are never materialised and an interruption leaves nothing
-    half-written.
+    half-written. The manifest of their checksums is removed first and written
+    last, so a partial extraction is never mistaken for a verified one.
     """
     wanted = {
         f"{_BATCH_DIR}/{name}": name for names in _BATCHES.values() for name in names
     }
     batch_dir.mkdir(parents=True, exist_ok=True)
+    manifest.unlink(missing_ok=True)
+    digests = {}
     try:
         with tarfile.open(archive, "r:gz") as tar:
             members = tar.getmembers()
@@ -77,31 +88,76 @@ def _extract_batches(archive, batch_dir):
                     f"{archive.name} at {archive} lacks the regular files {missing}"
                 )
             for member_name, name in wanted.items():
-                _copy_member(tar, found[member_name], batch_dir / name)
+                digests[name] = _copy_member(tar, found[member_name], batch_dir / name)
     except (tarfile.TarError, EOFError) as exc:
         raise ValueError(
             f"{archive.name} at {archive} is not a valid tar.gz: {exc}"
         ) from exc
+    lines = [_MANIFEST_HEADER + _ARCHIVE_MD5]
+    lines += [f"{digest}  {name}" for name, digest in sorted(digests.items())]
+    _write_atomically(manifest, ("\n".join(lines) + "\n").encode("ascii"))
+
+
+def _temporary_next_to(path):
+    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+
+
+def _publish(tmp_name, path):
+    # mkstemp files are private (0600); data files are meant to be shared
+    os.chmod(tmp_name, 0o644)
+    os.replace(tmp_name, path)
 
 
 def _copy_member(tar, member, path):
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".part", dir=path.parent
-    )
+    """Copy one archive member to ``path``; return the sha256 of its bytes."""
+    digest = hashlib.sha256()
+    fd, tmp_name = _temporary_next_to(path)
     try:
         with os.fdopen(fd, "wb") as target, tar.extractfile(member) as source:
-            shutil.copyfileobj(source, target, 1 << 20)
-        # mkstemp files are private (0600); data files are meant to be shared
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, path)
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                digest.update(chunk)
+                target.write(chunk)
+        _publish(tmp_name, path)
+    finally:
+        if os.path.exists(tmp_name):
+            os.remove(tmp_name)
+    return digest.hexdigest()
+
+
+def _write_atomically(path, payload):
+    fd, tmp_name = _temporary_next_to(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        _publish(tmp_name, path)
     finally:
         if os.path.exists(tmp_name):
             os.remove(tmp_name)
 
 
-def _read_batch(path):
+def _read_manifest(manifest):
+    """{batch name: sha256} recorded at extraction, or None when unusable.
+
+    A manifest written for another archive (a different md5) or in any other
+    form than :func:`_extract_batches` writes does not vouch for the batches.
+    """
+    try:
+        lines = manifest.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0] != _MANIFEST_HEADER + _ARCHIVE_MD5:
+        return None
+    digests = {}
+    for line in lines[1:]:
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64:
+            return None
+        digests[name] = digest
+    return digests
+
+
+def _read_batch(path, payload):
     """(uint8 pixels (n, 3072), uint8 labels (n,)) of one binary batch file."""
-    payload = Path(path).read_bytes()
     if not payload or len(payload) % _RECORD_SIZE:
         raise ValueError(
             f"{path.name} at {path} has {len(payload)} bytes, not a positive "
@@ -118,18 +174,59 @@ def _read_batch(path):
     return records[:, 1:], labels
 
 
-def _batch_paths(data_home, subset, download_if_missing):
-    """Paths of the batch files of `subset`, extracted first when needed."""
+def _verified_payloads(paths, manifest):
+    """Bytes of each batch file, or the reason they cannot be trusted.
+
+    Returns ``(payloads, None)`` when every file matches the checksum recorded
+    at extraction, else ``(None, reason)``. The bytes that are checked are the
+    bytes that are parsed, so a file cannot change in between.
+    """
+    if not all(path.is_file() for path in paths):
+        return None, "batch files are missing"
+    digests = _read_manifest(manifest)
+    if digests is None:
+        return None, f"no valid checksum manifest {manifest.name} at {manifest}"
+    payloads = []
+    for path in paths:
+        payload = path.read_bytes()
+        actual = hashlib.sha256(payload).hexdigest()
+        if digests.get(path.name) != actual:
+            return None, (
+                f"{path.name} at {path} has sha256 {actual}, not the "
+                f"{digests.get(path.name)} recorded when it was extracted; the "
+                "file is corrupted"
+            )
+        payloads.append(payload)
+    return payloads, None
+
+
+def _batch_payloads(data_home, subset, download_if_missing):
+    """(path, bytes) of each batch file of `subset`, verified or re-extracted."""
     folder = _get_data_home(data_home) / _FOLDER
     batch_dir = folder / _BATCH_DIR
+    manifest = folder / _MANIFEST
     splits = ("train", "test") if subset == "all" else (subset,)
     paths = [batch_dir / name for split in splits for name in _BATCHES[split]]
-    if not all(path.is_file() for path in paths):
-        archive = _ensure_file(
-            folder / _ARCHIVE, _URLS, _ARCHIVE_MD5, download_if_missing
-        )
-        _extract_batches(archive, batch_dir)
-    return paths
+    payloads, reason = _verified_payloads(paths, manifest)
+    if payloads is None:
+        try:
+            archive = _ensure_file(
+                folder / _ARCHIVE, _URLS, _ARCHIVE_MD5, download_if_missing
+            )
+        except OSError as exc:
+            if not any(path.exists() for path in paths):
+                raise
+            raise OSError(
+                f"The extracted CIFAR-10 batches cannot be used ({reason}), and "
+                f"the archive to extract them again is unavailable: {exc}"
+            ) from exc
+        _extract_batches(archive, batch_dir, manifest)
+        payloads, reason = _verified_payloads(paths, manifest)
+        if payloads is None:
+            raise OSError(
+                f"The CIFAR-10 batches changed while being extracted: {reason}"
+            )
+    return list(zip(paths, payloads))
 
 
 @validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
@@ -143,7 +240,11 @@ def fetch_cifar10(
     are extracted from ``data_home/cifar-10/cifar-10-binary.tar.gz``, which is
     downloaded first if needed and allowed; the archive is checked against its
     published md5 before anything is extracted from it, and members with
-    absolute or parent-relative paths are refused.
+    absolute or parent-relative paths are refused. The sha256 of each batch is
+    recorded at extraction in ``data_home/cifar-10/cifar-10-batches-bin.sha256``
+    and checked at every later read: batches that are corrupted, or that were
+    extracted without that record, are extracted again from the archive (an
+    OSError when it is unavailable).
 
     =================   ==========================
     Classes                                     10
@@ -192,7 +293,8 @@ def fetch_cifar10(
     ------
     OSError
         When the archive is missing and cannot be downloaded, or its md5
-        differs from the published one.
+        differs from the published one; or when an extracted batch no longer
+        matches its recorded checksum and the archive is unavailable.
     ValueError
         When the archive or a batch file is malformed or truncated.
 
@@ -206,8 +308,8 @@ def fetch_cifar10(
     'cat'
     """
     parts = [
-        _read_batch(path)
-        for path in _batch_paths(data_home, subset, download_if_missing)
+        _read_batch(path, payload)
+        for path, payload in _batch_payloads(data_home, subset, download_if_missing)
     ]
     n_samples = sum(pixels.shape[0] for pixels, _ in parts)
     # scale batch by batch into one preallocated block, as for MNIST

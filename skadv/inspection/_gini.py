@@ -28,6 +28,9 @@ def gini_index(a, *, axis=-1):
     ``G`` lies in ``[0, 1 - 1/d]``: 0 when all entries are equal, ``1 - 1/d`` when
     a single entry is non-zero. It is invariant to scaling and to permutations of
     the entries, and larger values mean more concentrated (sparser) vectors.
+    Each vector is divided by its largest entry before the sums are taken, so
+    the result is accurate over the whole float64 range, from subnormal entries
+    to entries near the largest float.
 
     The all-zero vector is defined to have ``G = 0``: it holds no mass at all, so
     nothing is concentrated, and 0 is also the limit along ``t * ones(d)`` as
@@ -72,7 +75,11 @@ def gini_index(a, *, axis=-1):
         raise ValueError("The Gini index needs at least one entry along axis.")
     if not np.all(np.isfinite(v)):
         raise ValueError("a must be finite (no NaN or infinity).")
-    v = np.sort(v, axis=-1)
+    # G is scale invariant, so dividing each vector by its largest entry changes
+    # nothing but the range: the sum can no longer overflow (entries near 1e308)
+    # and the weighted sum can no longer underflow (subnormal entries).
+    peak = v.max(axis=-1, keepdims=True)
+    v = np.sort(v / np.where(peak > 0, peak, 1.0), axis=-1)
     total = v.sum(axis=-1)
     k = np.arange(1, d + 1, dtype=np.float64)
     weighted = v @ ((d - k + 0.5) / d)

@@ -1,5 +1,9 @@
 """Display classes for feature impacts and saliency maps (matplotlib on demand)."""
 
+import operator
+import reprlib
+from numbers import Real
+
 import numpy as np
 
 from skadv.inspection._feature_impact import FeatureImpactTransformer
@@ -21,13 +25,73 @@ def _as_list(estimators):
     return list(estimators) if isinstance(estimators, (list, tuple)) else [estimators]
 
 
-def _model_names(names, n_models):
+def _model_names(names, n_models, param="names"):
     if names is None:
         return [f"model {i}" for i in range(n_models)]
+    # A bare string is a sequence of characters, never a list of labels.
+    if isinstance(names, str) or np.ndim(names) != 1:
+        raise ValueError(
+            f"{param} must be a list of {n_models} labels, one per model; "
+            f"got {reprlib.repr(names)}."
+        )
     names = [str(name) for name in names]
     if len(names) != n_models:
-        raise ValueError(f"names must hold {n_models} entries; got {len(names)}.")
+        raise ValueError(f"{param} must hold {n_models} entries; got {len(names)}.")
     return names
+
+
+def _float_array(value, param, expected):
+    """``value`` as a float64 array, or a ValueError naming ``param``."""
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"{param} must be a numeric array of shape {expected}; "
+            f"got {reprlib.repr(value)}."
+        ) from exc
+    return array
+
+
+def _check_finite(array, param):
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{param} must be finite (no NaN or infinity).")
+
+
+def _checked_impacts(feature_impacts, feature_names):
+    """Impacts of shape (n_models, n_features) and their names, both validated."""
+    impacts = _float_array(feature_impacts, "feature_impacts", "(n_models, n_features)")
+    if impacts.ndim == 1:
+        impacts = impacts[None, :]
+    if impacts.ndim != 2 or 0 in impacts.shape:
+        raise ValueError(
+            "feature_impacts must have shape (n_models, n_features) with at least "
+            f"one model and one feature; got shape {impacts.shape}."
+        )
+    _check_finite(impacts, "feature_impacts")
+    if np.any(impacts < 0):
+        raise ValueError(
+            "feature_impacts must be non-negative: they are mean absolute attributions."
+        )
+    if isinstance(feature_names, str) or np.ndim(feature_names) != 1:
+        raise ValueError(
+            "feature_names must be a 1-d list of names, one per feature; got "
+            f"{reprlib.repr(feature_names)}."
+        )
+    names = np.asarray(feature_names, dtype=object)
+    if impacts.shape[1] != len(names):
+        raise ValueError(
+            f"feature_impacts has {impacts.shape[1]} features but "
+            f"feature_names has {len(names)}."
+        )
+    return impacts, names
+
+
+def _checked_threshold(threshold):
+    if isinstance(threshold, bool) or not isinstance(threshold, Real):
+        raise ValueError(f"threshold must be a number in [0, 1]; got {threshold!r}.")
+    if not 0 <= threshold <= 1:
+        raise ValueError(f"threshold must lie in [0, 1]; got {threshold}.")
+    return float(threshold)
 
 
 class FeatureImpactDisplay:
@@ -93,18 +157,10 @@ class FeatureImpactDisplay:
         display : FeatureImpactDisplay
             The object itself.
         """
+        impacts, names = _checked_impacts(self.feature_impacts, self.feature_names)
+        threshold = _checked_threshold(threshold)
+        labels = _model_names(self.model_names, impacts.shape[0], "model_names")
         plt = _pyplot(f"{type(self).__name__}.plot")
-
-        impacts = np.atleast_2d(np.asarray(self.feature_impacts, dtype=np.float64))
-        names = np.asarray(self.feature_names, dtype=object)
-        if impacts.shape[1] != len(names):
-            raise ValueError(
-                f"feature_impacts has {impacts.shape[1]} features but "
-                f"feature_names has {len(names)}."
-            )
-        if not 0 <= threshold <= 1:
-            raise ValueError(f"threshold must lie in [0, 1]; got {threshold}.")
-        labels = _model_names(self.model_names, impacts.shape[0])
         order = np.argsort(-impacts[0], kind="stable")
         keep = impacts.max(axis=0) >= threshold * impacts.max()
         order = order[keep[order]]
@@ -152,6 +208,10 @@ class FeatureImpactDisplay:
             The drawn display.
         """
         transformers = _as_list(transformers)
+        if not transformers:
+            raise ValueError(
+                "transformers must hold at least one fitted FeatureImpactTransformer."
+            )
         feature_names = transformers[0].get_feature_names_out()
         for other in transformers[1:]:
             if list(other.get_feature_names_out()) != list(feature_names):
@@ -232,29 +292,103 @@ class FeatureImpactDisplay:
         return cls.from_transformers(fitted, names=names, ax=ax, threshold=threshold)
 
 
+def _attribution_spatial_shape(image_shape):
+    """(H, W) of a saliency map; a channel axis (size <= 4) is first or last."""
+    if len(image_shape) == 3:
+        if image_shape[0] <= 4:
+            return image_shape[1:]
+        if image_shape[-1] <= 4:
+            return image_shape[:2]
+    if len(image_shape) != 2:
+        raise ValueError(
+            "Saliency maps need image-shaped attributions, (H, W) or with a "
+            f"channel axis of size <= 4 first or last, per sample; got "
+            f"{image_shape}. Pass image_shape."
+        )
+    return image_shape
+
+
+def _channels_last(images, spatial):
+    """``images`` as (n, H, W) or (n, H, W, C) with (H, W) the maps' shape.
+
+    A 3-d image is gray with one channel or colour with 3 or 4, on its first
+    or last axis; the axis that leaves the maps' (H, W) is the channel axis.
+    """
+    shape = images.shape[1:]
+    if len(shape) == 2 and shape == spatial:
+        return images
+    if len(shape) == 3:
+        if shape[-1] in (1, 3, 4) and shape[:2] == spatial:
+            return images
+        if shape[0] in (1, 3, 4) and shape[1:] == spatial:
+            return np.moveaxis(images, 1, -1)
+    if len(shape) in (2, 3):
+        raise ValueError(
+            f"images of shape {shape} do not match the {spatial} saliency maps "
+            "of the attributions."
+        )
+    raise ValueError(
+        "images must have shape (n_samples, H, W), or a channel axis of 1, 3 "
+        f"or 4 first or last; got images of shape {shape}."
+    )
+
+
+def _checked_attributions(attributions):
+    attributions = _float_array(
+        attributions, "attributions", "(n_models, n_samples, *image_shape)"
+    )
+    if attributions.ndim < 4:
+        raise ValueError(
+            "attributions must have shape (n_models, n_samples, *image_shape); "
+            f"got {attributions.shape}."
+        )
+    spatial = _attribution_spatial_shape(attributions.shape[2:])
+    if 0 in attributions.shape:
+        raise ValueError(
+            "attributions must hold at least one model, one sample and one "
+            f"pixel; got shape {attributions.shape}."
+        )
+    _check_finite(attributions, "attributions")
+    return attributions, spatial
+
+
+def _checked_images(images, n_samples, spatial):
+    images = _float_array(images, "images", "(n_samples, *image_shape)")
+    if images.ndim < 1 or images.shape[0] != n_samples:
+        raise ValueError(
+            f"images must hold one image per sample, {n_samples}; got an array of "
+            f"shape {images.shape}."
+        )
+    images = _channels_last(images, spatial)
+    _check_finite(images, "images")
+    return images
+
+
 def _saliency(attr):
     """Signed 2-d map of one sample: channels (first or last axis of size <= 4)
     are summed."""
-    attr = np.asarray(attr, dtype=np.float64)
     if attr.ndim == 3:
         channel_axis = 0 if attr.shape[0] <= 4 else -1
         attr = attr.sum(axis=channel_axis)
-    if attr.ndim != 2:
-        raise ValueError(
-            "Saliency maps need image-shaped attributions, (H, W) or with a "
-            f"channel axis, per sample; got {attr.shape}. Pass image_shape."
-        )
     return attr
 
 
 def _image(img):
-    img = np.asarray(img, dtype=np.float64)
-    if img.ndim == 3 and img.shape[0] in (1, 3, 4):
-        img = np.moveaxis(img, 0, -1)
+    """One channels-last image scaled to [0, 1] for ``imshow``."""
     if img.ndim == 3 and img.shape[-1] == 1:
         img = img[..., 0]
     span = img.max() - img.min()
     return (img - img.min()) / span if span > 0 else np.zeros_like(img)
+
+
+def _axes_grid(axes, n_rows, n_cols):
+    axes = np.asarray(axes, dtype=object)
+    if axes.size != n_rows * n_cols:
+        raise ValueError(
+            f"axes must hold a ({n_rows}, {n_cols}) grid of Axes, one row per "
+            f"sample and one column per panel; got {axes.size} Axes."
+        )
+    return axes.reshape(n_rows, n_cols)
 
 
 class SaliencyMapDisplay:
@@ -316,20 +450,20 @@ class SaliencyMapDisplay:
         display : SaliencyMapDisplay
             The object itself.
         """
+        attributions, spatial = _checked_attributions(self.attributions)
+        n_models, n_samples = attributions.shape[:2]
+        labels = _model_names(self.model_names, n_models, "model_names")
+        images = None
+        if self.images is not None:
+            images = _checked_images(self.images, n_samples, spatial)
+        offset = 0 if images is None else 1
+        n_cols = n_models + offset
+        if axes is not None:
+            axes = _axes_grid(axes, n_samples, n_cols)
         plt = _pyplot(f"{type(self).__name__}.plot")
 
-        attributions = np.asarray(self.attributions, dtype=np.float64)
-        if attributions.ndim < 4:
-            raise ValueError(
-                "attributions must have shape (n_models, n_samples, *image_shape); "
-                f"got {attributions.shape}."
-            )
-        n_models, n_samples = attributions.shape[:2]
-        labels = _model_names(self.model_names, n_models)
         flat = attributions.reshape(n_models, n_samples, -1)
         self.gini_ = gini_index(flat, axis=-1)
-        offset = 0 if self.images is None else 1
-        n_cols = n_models + offset
         if axes is None:
             _, axes = plt.subplots(
                 n_samples,
@@ -337,10 +471,10 @@ class SaliencyMapDisplay:
                 figsize=(2.2 * n_cols, 2.4 * n_samples),
                 squeeze=False,
             )
-        axes = np.asarray(axes).reshape(n_samples, n_cols)
+        axes = _axes_grid(axes, n_samples, n_cols)
         for i in range(n_samples):
-            if self.images is not None:
-                axes[i, 0].imshow(_image(np.asarray(self.images)[i]), cmap="gray")
+            if images is not None:
+                axes[i, 0].imshow(_image(images[i]), cmap="gray")
                 axes[i, 0].set_title("input")
             for m in range(n_models):
                 saliency = _saliency(attributions[m, i])
@@ -407,8 +541,12 @@ class SaliencyMapDisplay:
             The drawn display.
         """
         estimators = _as_list(estimators)
+        if not estimators:
+            raise ValueError("estimators must hold at least one fitted model.")
         X_array = np.asarray(X)
-        shape = tuple(image_shape) if image_shape is not None else X_array.shape[1:]
+        shape = X_array.shape[1:]
+        if image_shape is not None:
+            shape = _checked_image_shape(image_shape, X_array.shape)
         attributions = np.stack(
             [
                 integrated_gradients(
@@ -430,3 +568,21 @@ class SaliencyMapDisplay:
             model_names=_model_names(names, len(estimators)),
         )
         return display.plot(axes=axes)
+
+
+def _checked_image_shape(image_shape, X_shape):
+    """``image_shape`` as a tuple of positive ints holding one sample's values."""
+    try:
+        shape = tuple(operator.index(n) for n in image_shape)
+    except TypeError as exc:
+        raise ValueError(
+            f"image_shape must be a tuple of ints such as (28, 28); got "
+            f"{image_shape!r}."
+        ) from exc
+    n_values = int(np.prod(X_shape[1:]))
+    if not shape or min(shape) < 1 or int(np.prod(shape)) != n_values:
+        raise ValueError(
+            f"image_shape {shape} must be positive and hold the {n_values} values "
+            f"of each sample of X (X has shape {X_shape})."
+        )
+    return shape

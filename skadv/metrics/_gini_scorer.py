@@ -4,6 +4,8 @@ import inspect
 
 import numpy as np
 
+from skadv.metrics._robust import checked_sample_weight
+
 
 def _allowed_ig_params():
     from skadv.inspection import integrated_gradients
@@ -76,7 +78,8 @@ class _GiniScorer:
 
         attributions = integrated_gradients(estimator, X, y, **self.ig_params)
         gini = gini_index(attributions.reshape(attributions.shape[0], -1), axis=1)
-        return float(np.average(gini, weights=sample_weight))
+        weights = checked_sample_weight(sample_weight, gini.shape[0])
+        return float(np.average(gini, weights=weights))
 
     def __repr__(self):
         params = ", ".join(f"{k}={v!r}" for k, v in sorted(self.ig_params.items()))

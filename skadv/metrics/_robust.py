@@ -1,12 +1,146 @@
 """Robust accuracy under l_inf(epsilon) perturbations, and its scorer."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, validate_params
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+    validate_params,
+)
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_consistent_length, column_or_1d
 
 from skadv.utils import final_estimator_and_inputs
+
+#: The attack parameters of the networks' robust accuracy, with their domains.
+#: A step size must be finite: an infinite one times a zero gradient sign is
+#: NaN, and NaN inputs make the score meaningless.
+_ATTACK_PARAMETER_CONSTRAINTS = {
+    "attack": [StrOptions({"pgd", "fgsm"})],
+    "steps": [Interval(Integral, 1, None, closed="left"), None],
+    "step_size": [Interval(Real, 0, np.inf, closed="neither"), None],
+    "restarts": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+    "clip": [StrOptions({"auto"}), tuple, list, None],
+}
+
+
+def check_attack_params(attack_params, caller):
+    """Refuse unknown names and out-of-range values of the attack parameters.
+
+    Every estimator gets the same check, including those whose worst case is
+    exact and that ignore the attack, so that a typo or a bad value fails
+    wherever the scorer is used.
+
+    Parameters
+    ----------
+    attack_params : dict
+        The ``**attack_params`` of ``caller``.
+    caller : str
+        Named in the messages.
+    """
+    unknown = sorted(set(attack_params) - set(_ATTACK_PARAMETER_CONSTRAINTS))
+    if unknown:
+        raise TypeError(
+            f"{caller} got unexpected attack parameters {unknown}; the accepted "
+            f"ones are {sorted(_ATTACK_PARAMETER_CONSTRAINTS)}."
+        )
+    # bool is an Integral and a Real, but True steps or a True step size is a bug.
+    for name in ("steps", "step_size", "restarts"):
+        if isinstance(attack_params.get(name), (bool, np.bool_)):
+            raise ValueError(
+                f"The {name!r} attack parameter of {caller} must be a number, "
+                f"not {attack_params[name]!r}."
+            )
+    constraints = {name: _ATTACK_PARAMETER_CONSTRAINTS[name] for name in attack_params}
+    validate_parameter_constraints(constraints, attack_params, caller)
+    clip = attack_params.get("clip")
+    if isinstance(clip, (tuple, list)):
+        _check_clip(clip, caller)
+
+
+def _check_clip(clip, caller):
+    # The shapes depend on the data and are checked by the estimator; NaN
+    # bounds, though, would pass every comparison and silently void the range.
+    try:
+        low, high = (np.asarray(bound, dtype=np.float64) for bound in clip)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"The 'clip' attack parameter of {caller} must be 'auto', None or a "
+            f"(low, high) pair of numbers or arrays; got {clip!r}."
+        ) from exc
+    if np.isnan(low).any() or np.isnan(high).any():
+        raise ValueError(
+            f"The 'clip' attack parameter of {caller} must not hold NaN; got {clip!r}."
+        )
+
+
+def checked_sample_weight(sample_weight, n_samples):
+    """``sample_weight`` as float64 weights of a weighted mean over the rows.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        The weights; None weighs every row 1.
+    n_samples : int
+        Number of rows.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,) or None
+        Finite, non-negative, with a positive sum, and divided by the largest
+        weight (which leaves the weighted mean unchanged) so that their sum
+        cannot overflow.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"sample_weight must hold numbers; got {type(sample_weight).__name__}."
+        ) from exc
+    if weights.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per "
+            f"sample; got shape {weights.shape}."
+        )
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite (no NaN or infinity).")
+    if np.any(weights < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not np.any(weights > 0):
+        raise ValueError("sample_weight must not be all zero.")
+    return weights / weights.max()
+
+
+def _checked_labels(y, classes):
+    """1-d class labels, refusing missing values and labels of another type.
+
+    Labels of the right type that the model does not know count as not
+    robustly correct: the model can never predict them.
+    """
+    # A column vector of labels would broadcast against the per-sample results.
+    y = column_or_1d(y, warn=True)
+    try:
+        target_type = type_of_target(y, input_name="y")
+    except TypeError as exc:
+        raise ValueError(f"y must hold labels of a single type: {exc}") from exc
+    if target_type in ("unknown", "continuous"):
+        raise ValueError(
+            "y must hold class labels (no missing values, no continuous values); "
+            f"got labels of type {target_type!r}."
+        )
+    if classes is not None:
+        try:
+            unique_labels(y, classes)
+        except ValueError as exc:
+            raise ValueError(
+                f"y and the classes_ of the estimator are not comparable: {exc}"
+            ) from exc
+    return y
 
 
 @validate_params(
@@ -44,15 +178,41 @@ def robust_accuracy_score(
     epsilon : float or array-like of shape (n_features,)
         l_inf budget, per feature when an array.
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights: finite, non-negative and not all zero.
     **attack_params : dict
-        Passed to the estimator's attack (ignored where the worst case is exact).
+        Settings of the estimator's attack, checked for every estimator but
+        ignored where the worst case is exact. For
+        :class:`~skadv.neural_network.AdversarialMLPClassifier`:
+
+        - ``attack`` : {"pgd", "fgsm"}, default="pgd".
+        - ``steps`` : int >= 1, default=None. None follows the paper's schedule
+          ``round(100 * max(epsilon)) + 10``, capped at 200 steps (the step
+          size then grows to ``(max(epsilon) + 0.1) / 200``), so a large budget
+          never makes the attack run unboundedly long.
+        - ``step_size`` : finite float > 0, default=None. None means 0.01 for
+          PGD (see ``steps``) and ``1.25 * epsilon`` for FGSM.
+        - ``restarts`` : int >= 1, default=1. A sample must survive every one.
+        - ``random_state`` : int, RandomState instance or None, default=None.
+          Seeds the random starts.
+        - ``clip`` : "auto", None or (low, high), default="auto". Data range of
+          the perturbed inputs; "auto" is the estimator's own ``clip``.
+
+        Any other name raises a TypeError.
 
     Returns
     -------
     score : float
         Weighted share of robustly correct samples; equals the accuracy when
-        ``epsilon=0``.
+        ``epsilon=0``. Samples whose label the estimator does not know count
+        as not robustly correct.
+
+    Raises
+    ------
+    ValueError
+        For missing (NaN or None) or continuous labels, labels of another type
+        than ``classes_`` (strings for a model of integer classes), sample
+        weights that are not finite, negative or all zero, and attack
+        parameters out of their range.
 
     Examples
     --------
@@ -67,6 +227,7 @@ def robust_accuracy_score(
     >>> robust_accuracy_score(clf, X, y, epsilon=1.5)
     0.5
     """
+    check_attack_params(attack_params, "robust_accuracy_score")
     final, X_final, _ = final_estimator_and_inputs(estimator, X)
     robust_correct = getattr(final, "_robust_correct", None)
     if not callable(robust_correct):
@@ -76,13 +237,9 @@ def robust_accuracy_score(
             "AdversarialMLPClassifier, or a Pipeline ending in one); got "
             f"{type(final).__name__}."
         )
-    # A column vector of labels would broadcast against the per-sample results.
-    y = column_or_1d(y, warn=True)
-    if y.shape[0] != X_final.shape[0]:
-        raise ValueError(
-            f"X and y have inconsistent numbers of samples: {X_final.shape[0]} and "
-            f"{y.shape[0]}."
-        )
+    y = _checked_labels(y, getattr(final, "classes_", None))
+    check_consistent_length(X_final, y)
+    sample_weight = checked_sample_weight(sample_weight, y.shape[0])
     correct = np.asarray(robust_correct(X_final, y, epsilon, **attack_params))
     return float(np.average(correct, weights=sample_weight))
 
@@ -99,7 +256,8 @@ def make_robust_scorer(*, epsilon, **attack_params):
     epsilon : float or array-like of shape (n_features,)
         l_inf budget, per feature when an array.
     **attack_params : dict
-        Passed to the estimator's attack.
+        Settings of the estimator's attack, as in
+        :func:`robust_accuracy_score`; checked here, before any scoring.
 
     Returns
     -------
@@ -121,6 +279,7 @@ def make_robust_scorer(*, epsilon, **attack_params):
     >>> scores.shape
     (3,)
     """
+    check_attack_params(attack_params, "make_robust_scorer")
     return _RobustScorer(epsilon, attack_params)
 
 

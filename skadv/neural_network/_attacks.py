@@ -15,6 +15,9 @@ import torch.nn.functional as F
 #: Step size of the paper's MNIST schedule (features scaled to [0, 1]).
 PAPER_STEP_SIZE = 0.01
 
+#: Most steps the default schedule takes, whatever the budget.
+MAX_SCHEDULE_STEPS = 200
+
 
 def paper_schedule(epsilon_max):
     """Steps and step size of the paper's PGD schedule for a budget ``epsilon_max``.
@@ -22,6 +25,11 @@ def paper_schedule(epsilon_max):
     The paper (after Madry et al.) uses ``k = 100 * epsilon + 10`` steps of size
     ``a = 0.01`` on MNIST. The walk length ``k * a = epsilon + 0.1`` always
     exceeds the budget, so the attack can reach every vertex of the ball.
+
+    Budgets above 1.9 (beyond the range of features scaled to [0, 1]) would
+    make the step count grow without bound, so it is capped at
+    :data:`MAX_SCHEDULE_STEPS` = 200 and the step size grows instead, to
+    ``(epsilon + 0.1) / 200``: the walk keeps its length ``epsilon + 0.1``.
 
     Parameters
     ----------
@@ -33,7 +41,11 @@ def paper_schedule(epsilon_max):
     steps : int
     step_size : float
     """
-    return int(round(100.0 * float(epsilon_max) + 10.0)), PAPER_STEP_SIZE
+    epsilon_max = float(epsilon_max)
+    steps = int(round(100.0 * epsilon_max + 10.0))
+    if steps <= MAX_SCHEDULE_STEPS:
+        return steps, PAPER_STEP_SIZE
+    return MAX_SCHEDULE_STEPS, (epsilon_max + 0.1) / MAX_SCHEDULE_STEPS
 
 
 @contextmanager
@@ -141,6 +153,9 @@ def pgd(
     """
     X = X.detach()
     epsilon = _as_tensor(epsilon, X)
+    # Per-feature step sizes may arrive as numpy arrays, which torch cannot
+    # multiply into a tensor.
+    step_size = _as_tensor(step_size, X)
     lower, upper = bounds(X, epsilon, clip)
     with eval_mode(model), torch.enable_grad():
         X_adv = (
