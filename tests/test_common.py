@@ -1,5 +1,9 @@
 """Every skadv estimator passes scikit-learn's estimator checks, with no exceptions.
 
+The suite pins one thread per process (see ``conftest.py``) for speed only: the
+batch-invariance checks of the network also run once under torch's default
+threading, in a subprocess, so that a result depending on it cannot hide.
+
 New estimators are picked up automatically through ``skadv.utils.all_estimators``.
 Those whose constructor has required arguments (meta-estimators wrapping a model)
 are built by ``_REQUIRED_ARGS``; one that is missing there fails
@@ -7,7 +11,12 @@ are built by ``_REQUIRED_ARGS``; one that is missing there fails
 """
 
 import inspect
+import json
+import os
+import subprocess
+import sys
 
+import pytest
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -82,3 +91,55 @@ if _ESTIMATORS:
     @parametrize_with_checks(_ESTIMATORS)
     def test_sklearn_compatible(estimator, check):
         check(estimator)
+
+
+# Variables through which conftest.py, or the calling shell, caps the thread pools.
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMBA_NUM_THREADS",
+)
+
+_NETWORK_PARAMS = [
+    # the instance test_sklearn_compatible checks
+    {"max_iter": 20, "hidden_layer_sizes": [8], "learning_rate_init": 1e-2},
+    # wider layers sum over more terms, where float32 rounding already depends
+    # on how many rows a kernel sees at once, even on one thread
+    {"max_iter": 20, "hidden_layer_sizes": [64, 64], "learning_rate_init": 1e-2},
+]
+
+_UNPINNED_CHECKS = """
+import json, os, sys, warnings
+import torch
+from sklearn.utils.estimator_checks import (
+    check_methods_sample_order_invariance,
+    check_methods_subset_invariance,
+)
+from skadv.neural_network import AdversarialMLPClassifier
+
+torch.set_num_threads(os.cpu_count())
+warnings.simplefilter("ignore")
+failures = []
+checks = (check_methods_subset_invariance, check_methods_sample_order_invariance)
+for params in json.loads(sys.argv[1]):
+    for check in checks:
+        try:
+            check("AdversarialMLPClassifier", AdversarialMLPClassifier(**params))
+        except AssertionError as exc:
+            failures.append(f"{check.__name__} with {params}: {exc}")
+sys.exit("\\n\\n".join(failures) or None)
+"""
+
+
+def test_network_outputs_do_not_depend_on_batch_or_threads():
+    pytest.importorskip("torch")
+    env = {k: v for k, v in os.environ.items() if k not in _THREAD_VARIABLES}
+    result = subprocess.run(
+        [sys.executable, "-c", _UNPINNED_CHECKS, json.dumps(_NETWORK_PARAMS)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]

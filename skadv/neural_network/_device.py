@@ -39,6 +39,14 @@ def resolve_device(device):
         return torch.device("cpu")
     if resolved.type not in ("cpu", "cuda"):
         raise ValueError(f"device must be a CPU or CUDA device, got {device!r}.")
+    if resolved.type == "cuda" and resolved.index is not None:
+        count = torch.cuda.device_count()
+        if resolved.index >= count:
+            # torch would fail later, deep inside the first copy to the device
+            raise ValueError(
+                f"device={device!r} names a CUDA device that this machine lacks: "
+                f"it has {count} CUDA device(s), numbered from 0."
+            )
     return resolved
 
 

@@ -5,6 +5,8 @@ split, tensors on the device, the bound attack, seeded generators) and hands it
 to :class:`EpochLoop`, which shuffles, calls the estimator's ``train_step`` on
 every minibatch, reports progress, applies the stopping rule of scikit-learn's
 MLP and turns a ``KeyboardInterrupt`` into a usable network with a warning.
+:func:`unchanged_on_failure` guards a whole call: one that raises, Ctrl-C
+included, leaves the estimator as it was before the call.
 
 The loop reads and writes the estimator's fitted attributes (``n_iter_``,
 ``t_``, ``loss_curve_``, ``best_loss_``, ``validation_scores_``,
@@ -12,8 +14,10 @@ The loop reads and writes the estimator's fitted attributes (``n_iter_``,
 where the previous call stopped.
 """
 
+import math
 import sys
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -23,11 +27,16 @@ from sklearn.model_selection import train_test_split
 from skadv.neural_network._device import (
     as_tensor,
     make_generator,
+    module_device,
     restore,
     seeded_global_rng,
     snapshot,
 )
-from skadv.neural_network._inference import predict_logits
+from skadv.neural_network._inference import (
+    network_dtype,
+    predict_logits,
+    training_rows,
+)
 from skadv.neural_network._provider import _SEED_MAX as SEED_MAX
 from skadv.neural_network._training import batch_loss_total, build_attack
 
@@ -114,6 +123,7 @@ class EpochLoop:
         self.shuffle_generator = shuffle_generator
         self.validation = validation
         self.best_state = None
+        self.completed = 0
 
     def run(self, n_epochs):
         """Run up to ``n_epochs``; return whether training stopped on its own.
@@ -129,7 +139,9 @@ class EpochLoop:
             if result is None:
                 stopped = True
                 break
+            self._check_finite(result[0])
             self._record(*result)
+            self.completed += 1
             if est._no_improvement_count > est.n_iter_no_change:
                 if est.verbose:
                     print(
@@ -150,7 +162,10 @@ class EpochLoop:
         """One epoch as ``(loss, validation_score)``, or None when interrupted.
 
         An interrupt rolls the network and the optimizer back to the start of
-        the epoch, so half an epoch of steps never leaks into the result.
+        the epoch, so half an epoch of steps never leaks into the result. Before
+        the first epoch of this call completes there is nothing of it to keep:
+        the interrupt then propagates, for :func:`unchanged_on_failure` to
+        restore the estimator of before the call.
         """
         est = self.estimator
         start_state = snapshot(est.module_, est.optimizer_)
@@ -159,6 +174,8 @@ class EpochLoop:
             score = self._validation_score()
         except KeyboardInterrupt:
             restore(est.module_, est.optimizer_, start_state)
+            if not self.completed:
+                raise
             kept = (
                 "the best network on the validation set"
                 if self.best_state is not None
@@ -172,6 +189,15 @@ class EpochLoop:
             )
             return None
         return loss, score
+
+    def _check_finite(self, loss):
+        if not math.isfinite(loss):
+            raise ValueError(
+                f"Training diverged: the mean training loss of epoch "
+                f"{self.estimator.n_iter_ + 1} is {loss}. Rescale X or lower "
+                "learning_rate_init; the estimator is left as it was before "
+                "this call."
+            )
 
     def _epoch(self):
         est = self.estimator
@@ -222,6 +248,68 @@ class EpochLoop:
         est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
 
 
+def reset_history(estimator):
+    """Set the training history of a new network: no epoch, no best score yet."""
+    estimator.n_iter_ = 0
+    estimator.t_ = 0
+    estimator.loss_curve_ = []
+    estimator._no_improvement_count = 0
+    if estimator.early_stopping:
+        estimator.validation_scores_ = []
+        estimator.best_validation_score_ = -np.inf
+        estimator.best_loss_ = None
+    else:
+        estimator.validation_scores_ = None
+        estimator.best_validation_score_ = None
+        estimator.best_loss_ = np.inf
+
+
+@contextmanager
+def unchanged_on_failure(estimator, continues):
+    """Restore every attribute of ``estimator`` if the block raises, then re-raise.
+
+    Validation errors, a diverging run and a ``KeyboardInterrupt`` before the
+    first epoch completes all leave the estimator as before the call: unfitted
+    after a first fit, the previous model intact after a refit.
+
+    Parameters
+    ----------
+    estimator : AdversarialMLPClassifier
+        The estimator being fitted.
+    continues : bool
+        Whether the call trains the existing ``module_`` in place (warm start,
+        ``partial_fit``), whose weights and optimizer state are then saved too;
+        a fresh fit builds a new network and leaves the old one untouched.
+    """
+    saved = {
+        key: list(value) if isinstance(value, list) else value
+        for key, value in vars(estimator).items()
+    }
+    rng = saved.get("_random_state")
+    # seeds are drawn from it in place; rewinding it keeps later calls reproducible
+    rng_state = None if rng is None else rng.get_state()
+    network = None
+    if continues and "module_" in saved:
+        module = saved["module_"]
+        network = (module, saved["optimizer_"], module_device(module))
+        network_state = snapshot(module, saved["optimizer_"])
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        if rng is not None:
+            rng.set_state(rng_state)
+        if network is not None:
+            module, optimizer, device = network
+            # a warm start may have moved the network to another device
+            module.to(device)
+            restore(module, optimizer, network_state)
+            optimizer.zero_grad(set_to_none=True)
+            module.eval()
+        raise
+
+
 def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
     """Train ``estimator.module_`` on ``(X, y)`` for up to ``epochs`` epochs.
 
@@ -246,13 +334,21 @@ def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
     rng = estimator._random_state
     validation = None
     if estimator.early_stopping and not incremental:
-        X, X_val, y, y_val = train_test_split(
-            X,
-            y,
-            test_size=estimator.validation_fraction,
-            random_state=rng.randint(SEED_MAX),
-            stratify=y,
-        )
+        try:
+            X, X_val, y, y_val = train_test_split(
+                X,
+                y,
+                test_size=estimator.validation_fraction,
+                random_state=rng.randint(SEED_MAX),
+                stratify=y,
+            )
+        except ValueError as exc:
+            raise ValueError(
+                "early_stopping=True cannot hold out validation_fraction="
+                f"{estimator.validation_fraction} of {X.shape[0]} samples with every "
+                f"class on both sides ({exc}); add samples, change "
+                "validation_fraction or set early_stopping=False."
+            ) from exc
         validation = (X_val, y_val)
     attack = build_attack(
         estimator.attack,
@@ -264,7 +360,8 @@ def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
         step_size=estimator.attack_step_size,
         random_start=estimator.random_start,
     )
-    X_t = as_tensor(X, device)
+    # sparse X stays on the host and is densified one minibatch at a time
+    X_t = training_rows(X, device, network_dtype(estimator.module_))
     y_t = as_tensor(y, device, dtype=torch.long)
     shuffle_generator = make_generator("cpu", rng.randint(SEED_MAX))
     loop = EpochLoop(

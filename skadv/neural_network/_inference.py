@@ -1,13 +1,19 @@
-"""Batched inference on a trained network: logits, input gradients, robustness.
+"""Batched work on a network's inputs: training rows, logits, gradients, robustness.
 
 These are the torch halves of the estimator's prediction methods and of the
-provider protocol (``_output_and_gradient``, ``_robust_correct``). Each runs the
+provider protocol (``_output_and_gradient``, ``_robust_correct``), and the rows
+that training draws its minibatches from. Each inference function runs the
 network in eval mode and puts it back in the mode it found, works through the
 rows batch by batch to bound memory, differentiates with respect to the inputs
 only (parameter gradients are never touched), and returns float64 ndarrays.
+
+Inputs are cast batch by batch to the dtype of the network's parameters (see
+:func:`network_dtype`), and a scipy sparse ``X`` is densified one batch at a
+time, so no dense copy of a whole sparse matrix is ever made.
 """
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 
 from skadv.neural_network._attacks import eval_mode
@@ -15,6 +21,103 @@ from skadv.neural_network._device import as_tensor
 
 #: Rows per forward pass at inference; bounds memory for large inputs.
 INFERENCE_BATCH_SIZE = 512
+
+
+def network_dtype(module):
+    """Floating dtype of the network's parameters (float32 when it has none).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+
+    Returns
+    -------
+    dtype : torch.dtype
+    """
+    for tensor in module.parameters():
+        if tensor.is_floating_point():
+            return tensor.dtype
+    return torch.float32
+
+
+def rows_as_tensor(X, rows, device, dtype):
+    """Rows ``rows`` of ``X`` as a dense tensor of ``dtype`` on ``device``.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix or array of shape (n_samples, n_features)
+        The inputs; only the selected rows of a sparse ``X`` are densified.
+    rows : slice or ndarray of int
+        The rows to take.
+    device : torch.device
+        Where the tensor goes.
+    dtype : torch.dtype
+        Its dtype, that of the network.
+
+    Returns
+    -------
+    tensor : torch.Tensor of shape (n_rows, n_features)
+    """
+    block = X[rows]
+    if sp.issparse(block):
+        block = block.toarray()
+    return as_tensor(np.ascontiguousarray(block), device, dtype=dtype)
+
+
+class SparseRows:
+    """A CSR matrix seen by the epoch loop as a tensor of rows on the device.
+
+    Indexing with a tensor of row indices gives those rows as a dense tensor,
+    so that training on sparse data holds one minibatch densified at a time.
+
+    Parameters
+    ----------
+    X : scipy sparse matrix or array of shape (n_samples, n_features)
+        Training inputs, converted to CSR for fast row selection.
+    device : torch.device
+        Device of the network.
+    dtype : torch.dtype
+        Dtype of the network.
+    """
+
+    def __init__(self, X, device, dtype):
+        self.matrix = X.tocsr()
+        self.device = torch.device(device)
+        self.dtype = dtype
+        self.shape = self.matrix.shape
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            index = index.cpu().numpy()
+        return rows_as_tensor(self.matrix, index, self.device, self.dtype)
+
+
+def training_rows(X, device, dtype):
+    """``X`` as the epoch loop indexes it: a tensor, or :class:`SparseRows`.
+
+    A dense ``X`` moves to the device once, in the network's dtype; a sparse
+    one stays on the host and is densified one minibatch at a time.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix or array of shape (n_samples, n_features)
+        Validated training inputs.
+    device : torch.device
+        Device of the network.
+    dtype : torch.dtype
+        Dtype of the network.
+
+    Returns
+    -------
+    rows : torch.Tensor or SparseRows
+    """
+    if sp.issparse(X):
+        return SparseRows(X, device, dtype)
+    return as_tensor(X, device, dtype=dtype)
 
 
 def _batches(n_samples, batch_size):
@@ -29,7 +132,7 @@ def predict_logits(module, X, device, batch_size=INFERENCE_BATCH_SIZE):
     ----------
     module : torch.nn.Module
         The network.
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
         Inputs.
     device : torch.device
         Device of ``module``.
@@ -40,10 +143,12 @@ def predict_logits(module, X, device, batch_size=INFERENCE_BATCH_SIZE):
     -------
     logits : ndarray of shape (n_samples, n_outputs)
     """
+    dtype = network_dtype(module)
     out = []
     with eval_mode(module), torch.no_grad():
         for rows in _batches(X.shape[0], batch_size):
-            out.append(module(as_tensor(X[rows], device)).double().cpu().numpy())
+            logits = module(rows_as_tensor(X, rows, device, dtype))
+            out.append(logits.double().cpu().numpy())
     if not out:
         return np.empty((0, 0))
     return np.concatenate(out)
@@ -58,7 +163,7 @@ def output_and_gradient(
     ----------
     module : torch.nn.Module
         The network.
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
         Inputs.
     target : ndarray of shape (n_samples,)
         Output index per row.
@@ -74,11 +179,12 @@ def output_and_gradient(
     values : ndarray of shape (n_samples,)
     gradients : ndarray of shape (n_samples, n_features)
     """
+    dtype = network_dtype(module)
     values = np.empty(X.shape[0])
     grads = np.empty(X.shape, dtype=np.float64)
     with eval_mode(module), torch.enable_grad():
         for rows in _batches(X.shape[0], batch_size):
-            X_batch = as_tensor(X[rows], device).requires_grad_(True)
+            X_batch = rows_as_tensor(X, rows, device, dtype).requires_grad_(True)
             t = torch.as_tensor(target[rows], dtype=torch.long, device=device)
             logits = module(X_batch)
             if output == "proba":
@@ -101,7 +207,7 @@ def robust_correct(
     ----------
     module : torch.nn.Module
         The network.
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
         Inputs.
     y : ndarray of shape (n_samples,)
         Class indices, with -1 for labels the model does not know (never correct).
@@ -118,10 +224,11 @@ def robust_correct(
     -------
     correct : ndarray of bool of shape (n_samples,)
     """
+    dtype = network_dtype(module)
     correct = np.empty(X.shape[0], dtype=bool)
     with eval_mode(module):
         for rows in _batches(X.shape[0], batch_size):
-            X_batch = as_tensor(X[rows], device)
+            X_batch = rows_as_tensor(X, rows, device, dtype)
             known = torch.as_tensor(y[rows] >= 0, device=device)
             y_batch = as_tensor(np.maximum(y[rows], 0), device, dtype=torch.long)
             with torch.no_grad():

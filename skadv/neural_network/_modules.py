@@ -14,6 +14,10 @@ from numbers import Integral
 import torch
 from torch import nn
 
+from skadv.neural_network._attacks import eval_mode
+from skadv.neural_network._device import module_device
+from skadv.neural_network._inference import network_dtype
+
 _ACTIVATIONS = {
     "identity": nn.Identity,
     "logistic": nn.Sigmoid,
@@ -183,6 +187,47 @@ def build_module(
     if len(input_shape) > 1:
         return nn.Sequential(nn.Unflatten(1, tuple(input_shape)), module)
     return module
+
+
+def check_logit_shape(module, n_features, n_outputs):
+    """Run a custom network on zeros: flat rows must give ``n_outputs`` logits.
+
+    Called before any training, so that a network that does not fit ``X`` or
+    the classes fails with a message naming ``architecture`` rather than deep
+    inside torch, or later as a wrong prediction.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network as it will be trained, taking flat inputs.
+    n_features : int
+        Width of the flat input.
+    n_outputs : int
+        Number of classes; one logit each is expected.
+    """
+    dtype = network_dtype(module)
+    probe = torch.zeros((2, n_features), dtype=dtype, device=module_device(module))
+    # a forward pass may draw random numbers; the caller's generator stays as it was
+    with torch.random.fork_rng(devices=[]), eval_mode(module), torch.no_grad():
+        try:
+            out = module(probe)
+        except Exception as exc:  # any failure of the user's network, reported whole
+            raise ValueError(
+                "architecture returned a network that fails on a batch of shape "
+                f"(2, {n_features}) in {str(dtype).removeprefix('torch.')}, the "
+                f"layout and dtype of the training inputs: {exc}"
+            ) from exc
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(
+            "architecture must return a network whose output is a tensor of "
+            f"logits; it returned a {type(out).__name__}."
+        )
+    if tuple(out.shape) != (2, n_outputs):
+        raise ValueError(
+            "architecture must return a network with one logit per class: "
+            f"expected an output of shape (2, {n_outputs}) for a batch of 2 "
+            f"samples and {n_outputs} classes, got shape {tuple(out.shape)}."
+        )
 
 
 def penalized_weights(module):

@@ -8,10 +8,12 @@ is mixed into, this module never imports torch at import time.
 """
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skadv.neural_network._validation import (
+    check_float32_range,
     check_restarts,
     label_indices,
     validated_budget,
@@ -24,9 +26,11 @@ _SEED_MAX = 2**31 - 1
 class TorchNetworkProviderMixin:
     """Inference on ``self.module_`` for a classifier with ``classes_``.
 
-    The host class provides ``module_`` (a network taking flat float32 inputs
-    and returning one logit per class), ``classes_``, ``clip`` and
-    ``random_start``, and is validated with scikit-learn's ``validate_data``.
+    The host class provides ``module_`` (a network taking flat inputs in the
+    dtype of its parameters and returning one logit per class), ``classes_``,
+    ``clip`` and ``random_start``, and is validated with scikit-learn's
+    ``validate_data``. Dense and scipy sparse inputs are accepted; sparse ones
+    are densified one batch of rows at a time.
     """
 
     @property
@@ -35,14 +39,34 @@ class TorchNetworkProviderMixin:
 
         return module_device(self.module_)
 
+    @property
+    def input_dtype(self):
+        """Numpy dtype the network computes in; explanations build inputs in it."""
+        from skadv.neural_network._inference import network_dtype
+
+        return np.dtype(str(network_dtype(self.module_)).removeprefix("torch."))
+
+    def _validated_inputs(self, X):
+        """``X`` checked against the fit: a float ndarray or a CSR matrix."""
+        check_is_fitted(self)
+        # Wrong widths, non-finite values and unsupported types must fail here,
+        # not inside the network or as a silently meaningless output.
+        X = validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            order="C",
+        )
+        check_float32_range(X, self.input_dtype)
+        return X
+
     def _logits(self, X):
         """Validated ``X`` through the network: float64 logits per class."""
         from skadv.neural_network._inference import predict_logits
 
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, reset=False, dtype=(np.float32, np.float64), order="C"
-        )
+        X = self._validated_inputs(X)
         return predict_logits(self.module_, X, self._module_device)
 
     def _output_and_gradient(self, X, target, output):
@@ -52,7 +76,8 @@ class TorchNetworkProviderMixin:
         check_is_fitted(self)
         if output not in ("proba", "logit"):
             raise ValueError(f"output must be 'proba' or 'logit', got {output!r}.")
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        # Each batch is cast to the network's dtype (and densified) on its own.
+        X = X.tocsr() if sp.issparse(X) else np.asarray(X)
         target = np.asarray(target, dtype=np.int64)
         return output_and_gradient(self.module_, X, target, output, self._module_device)
 
@@ -76,21 +101,15 @@ class TorchNetworkProviderMixin:
         each of ``restarts`` attacks. ``steps`` and ``step_size`` default to the
         paper's schedule for this ``epsilon``, not to the training settings, so
         that the strength of the evaluation does not depend on how the model was
-        trained.
+        trained. A sparse ``X`` is densified one batch of rows at a time.
         """
         from skadv.neural_network._inference import robust_correct
         from skadv.neural_network._training import build_attack
 
-        check_is_fitted(self)
-        # Wrong widths, non-finite values and sparse input must fail here, not
-        # inside the network or as a silently meaningless score.
-        X = validate_data(
-            self, X, reset=False, dtype=(np.float32, np.float64), order="C"
-        )
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        X = self._validated_inputs(X)
         if isinstance(clip, str) and clip == "auto":
             clip = self.clip
-        epsilon, clip = validated_budget(epsilon, clip, X.shape[1])
+        epsilon, clip = validated_budget(epsilon, clip, X.shape[1], self.input_dtype)
         check_restarts(restarts)
         device = self._module_device
         attack = build_attack(

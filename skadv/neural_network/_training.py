@@ -77,7 +77,9 @@ def build_attack(kind, epsilon, clip, device, seed, *, steps, step_size, random_
         Seed of the random starts.
     steps, step_size : int or None, float or None
         ``None`` takes the paper's schedule ``100 * max(epsilon) + 10`` steps of
-        0.01 for PGD; FGSM's step size then stays ``1.25 * epsilon``.
+        0.01 for PGD, capped at 200 steps (see
+        :func:`~skadv.neural_network._attacks.paper_schedule`); FGSM's step
+        size then stays ``1.25 * epsilon``.
     random_start : bool
         Start from a random point of the ball.
 
@@ -92,10 +94,13 @@ def build_attack(kind, epsilon, clip, device, seed, *, steps, step_size, random_
         steps = paper_steps
     if step_size is None and kind == "pgd":
         step_size = paper_step_size
-    clip = None if clip is None else tuple(as_tensor(c, device) for c in clip)
+    # Kept in float64: the attacks cast the budget and the range to the dtype
+    # of the inputs they perturb, whatever the network's dtype.
+    wide = torch.float64
+    clip = None if clip is None else tuple(as_tensor(c, device, wide) for c in clip)
     return AttackSpec(
         kind,
-        as_tensor(epsilon, device),
+        as_tensor(epsilon, device, wide),
         clip,
         int(steps),
         step_size,

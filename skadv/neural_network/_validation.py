@@ -9,10 +9,11 @@ so that bad input fails with a clear message before torch sees it.
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.multiclass import unique_labels
 
 
-def validated_budget(epsilon, clip, n_features):
+def validated_budget(epsilon, clip, n_features, dtype=np.float32):
     """Float arrays for ``epsilon`` and the ``clip`` bounds, checked against X.
 
     Parameters
@@ -20,9 +21,13 @@ def validated_budget(epsilon, clip, n_features):
     epsilon : float or array-like of shape (n_features,)
         The l_inf budget.
     clip : None or (low, high)
-        Data range; each bound a scalar or an array of shape (n_features,).
+        Data range; each bound a scalar or an array of shape (n_features,),
+        ``-inf`` or ``inf`` leaving that side unbounded.
     n_features : int
         Number of columns of ``X``.
+    dtype : numpy dtype, default=np.float32
+        Dtype the network computes in: the budget must fit in it and the
+        range must stay non-empty once rounded to it.
 
     Returns
     -------
@@ -31,7 +36,14 @@ def validated_budget(epsilon, clip, n_features):
     clip : None or (ndarray, ndarray)
         Bounds broadcast to shape (n_features,), with ``low < high``.
     """
-    epsilon = np.asarray(epsilon, dtype=np.float64)
+    dtype = np.dtype(dtype)
+    limit = np.finfo(dtype).max
+    try:
+        epsilon = np.asarray(epsilon, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"epsilon must be a real number or an array of them; got {epsilon!r}."
+        ) from exc
     if epsilon.ndim not in (0, 1) or (
         epsilon.ndim == 1 and epsilon.shape[0] != n_features
     ):
@@ -41,6 +53,12 @@ def validated_budget(epsilon, clip, n_features):
         )
     if not np.all(np.isfinite(epsilon)) or np.any(epsilon < 0):
         raise ValueError("epsilon must be finite and >= 0.")
+    if np.any(epsilon > limit):
+        # the attacks would perturb by inf, and inf - inf is NaN
+        raise ValueError(
+            f"epsilon must lie within the {dtype} range of the network "
+            f"(<= {limit:.4g}); got a budget of {np.max(epsilon):.4g}."
+        )
     if clip is None:
         return epsilon, None
     try:
@@ -48,14 +66,46 @@ def validated_budget(epsilon, clip, n_features):
         low = np.asarray(low, dtype=np.float64)
         high = np.asarray(high, dtype=np.float64)
         low, high = np.broadcast_arrays(low, high, np.empty(n_features))[:2]
+        if low.shape != (n_features,):
+            raise ValueError("a bound of more than one dimension")
     except (TypeError, ValueError) as exc:
         raise ValueError(
             "clip must be None or a (low, high) pair of scalars or arrays of "
             f"shape (n_features,) = ({n_features},); got {clip!r}."
         ) from exc
-    if np.any(low >= high):
-        raise ValueError(f"clip needs low < high for every feature; got {clip!r}.")
+    if np.isnan(low).any() or np.isnan(high).any():
+        raise ValueError(f"clip bounds must not be NaN; got {clip!r}.")
+    # the attacks clamp in the network's dtype, where close or huge bounds merge
+    with np.errstate(over="ignore"):
+        merged = low.astype(dtype) >= high.astype(dtype)
+    if np.any(merged):
+        raise ValueError(
+            f"clip needs low < high for every feature, also once rounded to "
+            f"{dtype}, the dtype of the network; got {clip!r}."
+        )
     return epsilon, (low.copy(), high.copy())
+
+
+def check_float32_range(X, network_dtype):
+    """Refuse a float64 ``X`` whose values a float32 network would overflow to inf.
+
+    Parameters
+    ----------
+    X : ndarray or scipy sparse matrix of shape (n_samples, n_features)
+        Validated, finite inputs.
+    network_dtype : numpy dtype
+        Dtype the network computes in; nothing is checked unless float32.
+    """
+    if np.dtype(network_dtype) != np.float32 or X.dtype == np.float32:
+        return
+    values = X.data if sp.issparse(X) else X
+    limit = np.finfo(np.float32).max
+    if values.size and (values.max() > limit or values.min() < -limit):
+        raise ValueError(
+            f"X holds values beyond the float32 range (|x| > {limit:.4g}) of a "
+            "network trained on float32 data; they would overflow to inf inside "
+            "it. Rescale X."
+        )
 
 
 def checked_hidden_layer_sizes(hidden_layer_sizes):
@@ -108,6 +158,48 @@ def check_known_labels(y, classes, method):
             f"y contains labels not in classes: {unknown!r}; {method} can only "
             f"continue training on the classes of the first call, {classes!r}."
         )
+
+
+def check_two_classes(classes):
+    """Refuse fewer than two classes, which leave nothing to classify."""
+    if len(classes) < 2:
+        found = f"1 class ({classes[0]!r})" if len(classes) else "no class"
+        raise ValueError(
+            "AdversarialMLPClassifier needs samples of at least 2 classes; "
+            f"got {found}."
+        )
+
+
+def partial_fit_classes(y, classes, fitted_classes):
+    """The classes of a ``partial_fit`` call, checked against ``y`` and earlier calls.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels of this call.
+    classes : array-like or None
+        The ``classes`` argument; required on the first call.
+    fitted_classes : ndarray or None
+        ``classes_`` of the earlier calls, None on the first.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+    """
+    if fitted_classes is None:
+        if classes is None:
+            raise ValueError("classes must be passed on the first partial_fit.")
+        fitted_classes = unique_labels(classes)
+        check_two_classes(fitted_classes)
+    elif classes is not None and not np.array_equal(
+        fitted_classes, unique_labels(classes)
+    ):
+        raise ValueError(
+            f"classes={classes!r} differs from the classes of the first "
+            f"partial_fit call, {fitted_classes!r}."
+        )
+    check_known_labels(y, fitted_classes, "partial_fit")
+    return fitted_classes
 
 
 def label_indices(y, classes):
