@@ -50,6 +50,31 @@ def _check_samples_first(X):
         )
 
 
+def _check_attributions(attributions):
+    """Attributions as a finite float64 matrix with at least one row."""
+    try:
+        arr = np.asarray(attributions)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"attributions must be a rectangular array: {exc}") from exc
+    if arr.dtype.kind == "c":
+        # A cast to float would silently drop the imaginary parts.
+        raise TypeError("attributions must hold real numbers, not complex ones.")
+    try:
+        arr = arr.astype(np.float64, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"attributions must hold real numbers; got dtype {arr.dtype}: {exc}"
+        ) from exc
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise ValueError(
+            "attributions must have shape (n_samples, n_encoded) with at least one "
+            f"row; got {arr.shape}."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("attributions must be finite (no NaN or infinity).")
+    return arr
+
+
 def _aggregate(attributions, parents, n_groups):
     """Mean |IG| per encoded column and its sums over groups."""
     value_impact = np.mean(np.abs(attributions), axis=0)
@@ -89,7 +114,7 @@ def feature_impact(
     ----------
     attributions : array-like of shape (n_samples, n_encoded)
         Attributions in the encoded space, e.g. from
-        :func:`integrated_gradients`.
+        :func:`integrated_gradients`. Must be finite real numbers.
     groups : dict, array-like of shape (n_encoded,) or None, default=None
         The original feature of each encoded column: a dict mapping feature names
         to lists of encoded columns (names or indices; unlisted columns stand
@@ -121,12 +146,7 @@ def feature_impact(
     >>> res.feature_names.tolist()
     ['color', 'size']
     """
-    attributions = np.asarray(attributions, dtype=np.float64)
-    if attributions.ndim != 2 or attributions.shape[0] == 0:
-        raise ValueError(
-            "attributions must have shape (n_samples, n_encoded) with at least one "
-            f"row; got {attributions.shape}."
-        )
+    attributions = _check_attributions(attributions)
     n_encoded = attributions.shape[1]
     if encoded_feature_names is None:
         encoded_feature_names = _default_names(n_encoded)
@@ -149,16 +169,17 @@ def feature_impact(
                 f"groups given as an array must hold {n_encoded} integers; got "
                 f"shape {parents.shape} and dtype {parents.dtype}."
             )
-        if parents.min() < 0:
+        if n_encoded and parents.min() < 0:
             raise ValueError("group indices must be non-negative.")
+        n_groups = parents.max() + 1 if n_encoded else 0
         if feature_names is None:
-            names = _default_names(parents.max() + 1, prefix="g")
+            names = _default_names(n_groups, prefix="g")
         else:
             names = np.asarray(feature_names, dtype=object)
-            if names.ndim != 1 or len(names) <= parents.max():
+            if names.ndim != 1 or len(names) < n_groups:
                 raise ValueError(
-                    f"feature_names must name all {parents.max() + 1} groups; got "
-                    f"{len(names)} names."
+                    f"feature_names must name all {n_groups} groups (a 1-d list); "
+                    f"got shape {names.shape}."
                 )
     value_impact, impact = _aggregate(attributions, parents, len(names))
     return Bunch(

@@ -74,8 +74,16 @@ class TorchModuleProvider:
 
     def probe(self, X):
         """Run one row to learn the number of outputs; returns ``n_classes``."""
-        with torch.no_grad():
-            out = self._forward(self._as_tensor(X[:1]))
+        try:
+            with torch.no_grad():
+                out = self._forward(self._as_tensor(X[:1]))
+        except RuntimeError as exc:
+            # A shape mismatch surfaces here first, as a torch error that names
+            # matrices rather than the user's X.
+            raise ValueError(
+                f"The torch module cannot be applied to X of shape {X.shape} "
+                f"(samples of shape {self.sample_shape}): {exc}"
+            ) from exc
         self._n_outputs = out.shape[1]
         return self.n_classes
 

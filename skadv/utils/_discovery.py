@@ -4,7 +4,7 @@ import importlib
 import inspect
 import pkgutil
 
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 _SKIPPED_PACKAGES = ("tests", "_cli")
 
@@ -55,11 +55,11 @@ def all_estimators(type_filter=None):
     estimators = sorted(found.items())
     if type_filter is None:
         return estimators
-    if type_filter == "classifier":
-        from sklearn.base import is_classifier
-
-        return [(n, c) for n, c in estimators if is_classifier(c)]
-    if type_filter == "transformer":
+    # Checked before comparing: an array would compare element-wise.
+    if isinstance(type_filter, str) and type_filter == "classifier":
+        # Classes, not instances: sklearn's tag helpers accept only instances.
+        return [(n, c) for n, c in estimators if issubclass(c, ClassifierMixin)]
+    if isinstance(type_filter, str) and type_filter == "transformer":
         return [(n, c) for n, c in estimators if hasattr(c, "transform")]
     raise ValueError(
         f"type_filter must be 'classifier', 'transformer' or None, got {type_filter!r}."
