@@ -35,6 +35,7 @@ from skadv.linear_model._solvers import (
     lbfgs,
     minibatch_epoch,
 )
+from skadv.metrics._accuracy import CheckedAccuracyMixin
 
 # A projected gradient below 1e-6 puts the objective within about 1e-6
 # relative of its minimum on the benchmark data (1e-8 or closer on standardized
@@ -46,7 +47,9 @@ _LBFGS_TOL = 1e-6
 _MINIBATCH_TOL = 1e-4
 
 
-class AdversarialLogisticRegression(ClassifierMixin, BaseEstimator):
+class AdversarialLogisticRegression(
+    CheckedAccuracyMixin, ClassifierMixin, BaseEstimator
+):
     r"""Logistic regression trained against worst-case l_inf perturbations.
 
     For labels :math:`y_i \in \{-1, +1\}` and sample weights :math:`s_i`

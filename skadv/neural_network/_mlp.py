@@ -6,7 +6,9 @@ that this module, and constructing the estimator, never import torch:
 ``_fit_loop`` (epochs, early stopping, interruption), ``_training`` (attack,
 loss and step of one minibatch), ``_inference`` (logits, input gradients,
 robustness checks) and ``_device`` (devices, generators, state snapshots and
-their CPU serialisation).
+their CPU serialisation). Mixins add inference for numpy callers
+(``_provider``), the network's construction, device, optimizer and pickling
+(``_persistence``), and a ``score`` that checks its labels and weights.
 """
 
 from numbers import Integral, Real
@@ -19,6 +21,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
 
+from skadv.metrics._accuracy import CheckedAccuracyMixin
+from skadv.neural_network._persistence import NetworkStateMixin
 from skadv.neural_network._provider import _SEED_MAX, TorchNetworkProviderMixin
 from skadv.neural_network._validation import (
     check_float32_range,
@@ -31,7 +35,11 @@ from skadv.neural_network._validation import (
 
 
 class AdversarialMLPClassifier(
-    TorchNetworkProviderMixin, ClassifierMixin, BaseEstimator
+    NetworkStateMixin,
+    TorchNetworkProviderMixin,
+    CheckedAccuracyMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     r"""Neural network classifier trained against l_inf(epsilon) adversaries.
 
@@ -98,7 +106,8 @@ class AdversarialMLPClassifier(
     batch_size : int or "auto", default="auto"
         Minibatch size; ``"auto"`` means ``min(200, n_samples)``.
     learning_rate_init : float, default=1e-3
-        Adam learning rate.
+        Adam learning rate of every ``fit`` and ``partial_fit``, including
+        those that continue a trained network.
     max_iter : int, default=200
         Maximum number of epochs.
     tol : float, default=1e-4
@@ -115,8 +124,10 @@ class AdversarialMLPClassifier(
     shuffle : bool, default=True
         Shuffle the samples every epoch.
     warm_start : bool, default=False
-        Continue from the previous network (and optimizer state) on the next
-        ``fit``, which must only use the classes of the first.
+        Start the next ``fit`` from the previous network; that fit may only
+        use the classes the network was trained on. As in
+        :class:`~sklearn.neural_network.MLPClassifier`, every ``fit`` starts a
+        new Adam optimizer; only :meth:`partial_fit` continues its moments.
     device : str, default="auto"
         ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or
         ``"cuda:<index>"``. CUDA without a GPU falls back to the CPU with a
@@ -138,7 +149,8 @@ class AdversarialMLPClassifier(
         in its dtype, float32 or float64 after the first training data (see
         Notes); left in eval mode after fitting.
     optimizer_ : torch.optim.Adam
-        Its optimizer, whose state warm starts and ``partial_fit`` continue.
+        Its optimizer, new at every ``fit``, whose state ``partial_fit``
+        continues.
     device_ : str
         Device the network lives on.
     loss_curve_ : list of float
@@ -390,8 +402,13 @@ class AdversarialMLPClassifier(
         self.classes_ = classes
         if first:
             self._initialize(device, X.dtype)
+        elif not incremental:
+            # as in sklearn's MLP, a warm start reuses the weights but not Adam
+            self._move_to(device, optimizer_state=None)
         elif str(device) != self.device_:
             self._move_to(device)
+        else:
+            self._use_current_learning_rate()
         fit_network(
             self,
             X,
@@ -481,46 +498,6 @@ class AdversarialMLPClassifier(
         self._move_to(device, optimizer_state=None)
         reset_history(self)
 
-    def _build_module(self, seed, dtype):
-        import torch
-
-        from skadv.neural_network._modules import (
-            build_module,
-            check_logit_shape,
-            seeded_build,
-        )
-
-        module = seeded_build(
-            seed,
-            build_module,
-            self.architecture,
-            self._input_shape,
-            len(self.classes_),
-            hidden_layer_sizes=self._hidden_layer_sizes,
-            activation=self.activation,
-        )
-        if not isinstance(dtype, torch.dtype):
-            dtype = getattr(torch, np.dtype(dtype).name)
-        module = module.to(dtype)
-        if callable(self.architecture):
-            check_logit_shape(module, self.n_features_in_, len(self.classes_))
-        return module
-
-    def _move_to(self, device, optimizer_state="current"):
-        """Move the network to ``device`` with a fresh Adam carrying the state."""
-        import torch
-
-        if isinstance(optimizer_state, str) and optimizer_state == "current":
-            optimizer_state = self.optimizer_.state_dict()
-        self.module_.to(device)
-        self.optimizer_ = torch.optim.Adam(
-            self.module_.parameters(), lr=self.learning_rate_init
-        )
-        if optimizer_state is not None:
-            # load_state_dict casts state tensors to the parameters' device
-            self.optimizer_.load_state_dict(optimizer_state)
-        self.device_ = str(device)
-
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -594,36 +571,7 @@ class AdversarialMLPClassifier(
         index = self._logits(X).argmax(axis=1)
         return self.classes_[index]
 
-    # ------------------------------------------------------ pickling & tags
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        if "module_" in state:
-            from skadv.neural_network._device import state_to_bytes
-
-            # the weights travel as a CPU state dict, never as pickled modules
-            state = dict(state)
-            state["module_"] = state_to_bytes(self.module_, self.optimizer_)
-            state.pop("optimizer_", None)
-        return state
-
-    def __setstate__(self, state):
-        blob = state.get("module_")
-        super().__setstate__(state)
-        if isinstance(blob, bytes):
-            from skadv.neural_network._device import loadable_device, state_from_bytes
-
-            saved = state_from_bytes(blob)
-            floating = [t for t in saved["module"].values() if t.is_floating_point()]
-            # load_state_dict would cast float64 weights into a float32 network
-            dtype = floating[0].dtype if floating else np.float32
-            self.module_ = self._build_module(0, dtype)
-            self.module_.load_state_dict(saved["module"])
-            self.module_.eval()
-            self.device_ = "cpu"
-            self._move_to(
-                loadable_device(state["device_"]), optimizer_state=saved["optimizer"]
-            )
+    # --------------------------------------------------------------- tags
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
