@@ -4,11 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# A second environment with the oldest releases that setup.cfg allows.
+OLDEST_VENV := .venv-oldest
+OLDEST_BIN := $(OLDEST_VENV)/bin
+OLDEST_STAMP := $(OLDEST_VENV)/.installed
 PYTEST_ARGS ?=
 # Two workers keep the suite within CI's budget on a 2-core machine.
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv test lint format report bench reproduce docs clean
+.PHONY: venv test test-oldest lint format report bench reproduce docs clean
 
 venv: $(STAMP)
 
@@ -30,6 +34,20 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
+# Binary wheels only: an old release without a wheel for this Python must fail
+# the install at once rather than compile for an hour.
+$(OLDEST_STAMP): setup.cfg pyproject.toml constraints-oldest.txt
+	rm -rf $(OLDEST_VENV)
+	$(PYTHON) -m venv $(OLDEST_VENV)
+	$(OLDEST_BIN)/python -m pip install --quiet --upgrade pip
+	$(OLDEST_BIN)/python -m pip install --quiet --only-binary=:all: \
+		-c constraints-oldest.txt -e ".[all,test]"
+	touch $(OLDEST_STAMP)
+
+# The suite against the declared floors of numpy, scipy, scikit-learn and numba.
+test-oldest: $(OLDEST_STAMP)
+	$(OLDEST_BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
 report: $(STAMP)
 	$(BIN)/skadv report --out report
 
@@ -46,4 +64,4 @@ docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info docs/_build
+	rm -rf $(VENV) $(OLDEST_VENV) build dist *.egg-info docs/_build

@@ -11,13 +11,12 @@ the all-black baseline. The profile decides how much of that schedule runs.
 import copy
 
 import numpy as np
+from _image_data import load_split
 from _paper_common import MODEL_KINDS, Result, stopwatch
 
-from skadv.datasets import fetch_fashion_mnist, fetch_mnist
 from skadv.inspection import gini_index, integrated_gradients
 from skadv.metrics import robust_accuracy_score
 from skadv.neural_network import AdversarialMLPClassifier
-from skadv.utils._testing import shared_data_home
 
 IMAGE_EPSILON = {"mnist": 0.3, "fashion": 0.1}
 # L1 strength on the network weights (mean cross-entropy + l1 * sum |W|). The
@@ -30,16 +29,10 @@ PAPER_TRAIN_IMAGES = 50_000
 INPUT_SHAPE = (1, 28, 28)
 
 
-def load_images(name, n_train, seed):
+def load_images(name, n_train, seed, data_home=None, checksums=None):
     """Training subset and full test set, float32 pixels in [0, 1], flat rows."""
-    fetch = {"mnist": fetch_mnist, "fashion": fetch_fashion_mnist}[name]
-    home = shared_data_home()
-    X_train, y_train = fetch(
-        data_home=home, subset="train", return_X_y=True, download_if_missing=False
-    )
-    X_test, y_test = fetch(
-        data_home=home, subset="test", return_X_y=True, download_if_missing=False
-    )
+    X_train, y_train = load_split(name, "train", data_home, checksums)
+    X_test, y_test = load_split(name, "test", data_home, checksums)
     n_train = PAPER_TRAIN_IMAGES if n_train is None else n_train
     keep = np.random.default_rng(seed).permutation(len(y_train))[:n_train]
     return X_train[keep], y_train[keep], X_test, y_test
@@ -181,12 +174,20 @@ def _evaluate(model, profile, eps, test, n_eval, result):
     return maps
 
 
-def run_images(profile, datasets, device, seed=0, log=print):
-    """Train and evaluate the image models; also return what the figure needs."""
+def run_images(
+    profile, datasets, device, seed=0, log=print, data_home=None, checksums=None
+):
+    """Train and evaluate the image models; also return what the figure needs.
+
+    ``data_home`` and ``checksums`` say where the idx files are and vouch for a
+    local copy, as the ``--data-home`` and ``--checksums`` options do.
+    """
     results, figure_data = [], {}
     for name in datasets:
         eps = IMAGE_EPSILON[name]
-        X_train, y_train, X_test, y_test = load_images(name, profile.image_train, seed)
+        X_train, y_train, X_test, y_test = load_images(
+            name, profile.image_train, seed, data_home, checksums
+        )
         # one seeded order of the test set: its head is the evaluation subset
         order = np.random.default_rng(seed).permutation(len(y_test))
         X_test, y_test = X_test[order], y_test[order]

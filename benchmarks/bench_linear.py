@@ -61,6 +61,18 @@ SMALL_NNZ = 1e6
 SMALL_ROUNDS = 3
 # saga and liblinear take minutes beyond this many stored entries.
 MAX_NNZ_L1_BASELINES = 3e6
+# scikit-learn 1.8 reads the penalty from l1_ratio and deprecates `penalty`;
+# before, l1_ratio is ignored unless penalty="elasticnet"
+SKLEARN_PENALTY_FROM_L1_RATIO = tuple(
+    int(part) for part in sklearn.__version__.split(".")[:2]
+) >= (1, 8)
+
+
+def sklearn_l1(solver):
+    """scikit-learn's L1-penalised logistic regression, on any supported release."""
+    if SKLEARN_PENALTY_FROM_L1_RATIO:
+        return LogisticRegression(l1_ratio=1.0, solver=solver)
+    return LogisticRegression(penalty="l1", solver=solver)
 
 
 def datasets(mode):
@@ -74,8 +86,14 @@ def datasets(mode):
     X = rng.normal(size=(n_dense, 100))
     y = (X @ w + 3.0 * rng.normal(size=n_dense) > 0).astype(int)
     yield f"dense synthetic {n_dense:.0e}x100", X, y
+    # `random_state` rather than `rng`: scipy accepts a Generator under that name
+    # from its oldest supported release on
     X = sp.random(
-        n_sparse, d_sparse, density=density, format="csr", rng=np.random.default_rng(1)
+        n_sparse,
+        d_sparse,
+        density=density,
+        format="csr",
+        random_state=np.random.default_rng(1),
     )
     X.data = rng.normal(size=X.nnz)
     w = rng.normal(size=d_sparse)
@@ -250,7 +268,7 @@ def _measure(name, X, y, mode):
         if nnz > MAX_NNZ_L1_BASELINES:
             rows.append((name, method, np.nan, np.nan, "skipped: too slow here"))
             continue
-        add(method, fit(LogisticRegression(l1_ratio=1.0, solver=solver)), 0.0, 1.0)
+        add(method, fit(sklearn_l1(solver)), 0.0, 1.0)
     epochs = 2 if mode == "smoke" else 30
     seconds, model = timed(lambda: paper_adam(X, y, EPS, epochs=epochs))
     method = f"paper Adam loop eps={EPS} ({epochs} epochs)"

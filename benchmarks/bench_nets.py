@@ -17,6 +17,10 @@ Usage::
     python benchmarks/bench_nets.py --quick   # a few minutes on 2 CPU cores
     python benchmarks/bench_nets.py           # larger subsets, the paper's CNN
     python benchmarks/bench_nets.py --smoke --output /tmp/t.md   # seconds
+
+MNIST is read from ``$SKADV_DATA`` (else ``shared/data`` beside the checkout)
+unless ``--data-home`` names another folder; ``--checksums`` vouches for a copy
+that is not the published one (see ``_image_data.py``).
 """
 
 import argparse
@@ -32,11 +36,10 @@ import numpy as np
 import sklearn
 import torch
 import torch.nn.functional as F
+from _image_data import add_data_arguments, load_split
 
-from skadv.datasets import fetch_mnist
 from skadv.metrics import robust_accuracy_score
 from skadv.neural_network import AdversarialMLPClassifier
-from skadv.utils._testing import shared_data_home
 
 EPS = 0.1
 SETTINGS = {
@@ -51,12 +54,9 @@ BATCH = 50
 LR = 1e-3
 
 
-def load(n_train, n_test):
-    home = shared_data_home()
-    X, y = fetch_mnist(data_home=home, download_if_missing=False, return_X_y=True)
-    X_test, y_test = fetch_mnist(
-        data_home=home, download_if_missing=False, subset="test", return_X_y=True
-    )
+def load(n_train, n_test, data_home=None, checksums=None):
+    X, y = load_split("mnist", "train", data_home, checksums)
+    X_test, y_test = load_split("mnist", "test", data_home, checksums)
     rng = np.random.default_rng(0)
     train = rng.choice(len(X), n_train, replace=False)
     test = rng.choice(len(X_test), n_test, replace=False)
@@ -129,7 +129,8 @@ def overhead(cfg, data):
         clf.fit(X, y)
         skadv_times.append((clock() - start) / clf.n_iter_)
 
-        module = template._build_module(repeat).to(device)
+        # float32 like the MNIST pixels, so both loops compute alike
+        module = template._build_module(repeat, torch.float32).to(device)
         start = clock()
         bare_pgd_epochs(module, X, y, cfg["epochs"], device, repeat)
         bare_times.append((clock() - start) / cfg["epochs"])
@@ -229,11 +230,12 @@ def main(argv=None):
         help="torch intra-op threads (default 1: on a small shared machine more "
         "threads mostly add synchronisation noise)",
     )
+    add_data_arguments(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     cfg = SETTINGS[mode]
-    data = load(cfg["n_train"], cfg["n_test"])
+    data = load(cfg["n_train"], cfg["n_test"], args.data_home, args.checksums)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         over = overhead(cfg, data)

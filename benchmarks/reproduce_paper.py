@@ -15,6 +15,9 @@ Usage::
 ``--quick`` and ``--full`` write ``benchmarks/results/paper.md`` and
 ``benchmarks/results/paper_saliency.png`` unless ``--output`` / ``--figure``
 say otherwise; ``--smoke`` (tiny sizes, for tests) writes only where told.
+The image files are read from ``$SKADV_DATA`` (else ``shared/data`` beside the
+checkout) unless ``--data-home`` names another folder; ``--checksums`` vouches
+for a copy that is not the published one (see ``_image_data.py``).
 """
 
 import argparse
@@ -27,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _image_data import add_data_arguments  # noqa: E402
 from _paper_common import (  # noqa: E402
     DATASETS,
     IMAGES,
@@ -105,6 +109,7 @@ def parse_args(argv=None):
         help="torch CPU threads (default: 1 for --quick/--smoke, which is much "
         "faster than 2 on a CPU shared with other jobs; torch's choice for --full).",
     )
+    add_data_arguments(parser)
     args = parser.parse_args(argv)
     if args.mode != "smoke":
         if args.output is None:
@@ -164,7 +169,12 @@ def main(argv=None):
             torch.set_num_threads(args.threads)
 
         image_results, figure_data = run_images(
-            profile, images, args.device, seed=args.seed
+            profile,
+            images,
+            args.device,
+            seed=args.seed,
+            data_home=args.data_home,
+            checksums=args.checksums,
         )
         results += image_results
         preprocessing.update({d: IMAGE_PREPROCESSING[d] for d in images})

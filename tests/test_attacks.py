@@ -15,6 +15,11 @@ from skadv.neural_network._attacks import (  # noqa: E402
     project,
 )
 
+# for tests that train a network for a few epochs on purpose
+SHORT_FIT = pytest.mark.filterwarnings(
+    "ignore:Stopped after max_iter=.* epochs:sklearn.exceptions.ConvergenceWarning"
+)
+
 
 @pytest.fixture(scope="module", autouse=True)
 def _one_thread():
@@ -274,6 +279,7 @@ def _blobs():
     return (X - X.min(0)) / (X.max(0) - X.min(0)), y
 
 
+@SHORT_FIT
 def test_attacks_never_write_parameter_gradients_during_training():
     X, y = _blobs()
     leaks = []
@@ -297,6 +303,7 @@ def test_attacks_never_write_parameter_gradients_during_training():
     assert len(leaks) == 5 * 3 * 4 and not any(leaks)
 
 
+@SHORT_FIT
 def test_fitted_network_stays_clean_through_inference():
     X, y = _blobs()
     clf = _small(epsilon=0.1).fit(X, y)

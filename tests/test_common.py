@@ -87,7 +87,13 @@ def test_every_estimator_is_checked():
 
 
 if _ESTIMATORS:
-
+    # _FAST_PARAMS caps max_iter so that the checks run in seconds
+    @pytest.mark.filterwarnings(
+        "ignore:Stopped after max_iter=.* epochs:sklearn.exceptions.ConvergenceWarning"
+    )
+    @pytest.mark.filterwarnings(
+        "ignore:L-BFGS-B did not converge:sklearn.exceptions.ConvergenceWarning"
+    )
     @parametrize_with_checks(_ESTIMATORS)
     def test_sklearn_compatible(estimator, check):
         check(estimator)

@@ -480,6 +480,9 @@ def test_importing_inspection_does_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
+@pytest.mark.filterwarnings(  # 5 epochs are enough for the properties checked
+    "ignore:Stopped after max_iter=.* epochs:sklearn.exceptions.ConvergenceWarning"
+)
 def test_adversarial_mlp_through_the_protocol():
     """A network provider: quadrature by default, complete, batch-invariant."""
     from skadv.neural_network import AdversarialMLPClassifier

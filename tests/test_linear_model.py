@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -121,7 +122,11 @@ def test_l1_eps0_matches_saga_objective(random_data):
     X = StandardScaler().fit_transform(X)
     ours = AdversarialLogisticRegression(0.0, C=0.05, l1_ratio=1.0, **TIGHT)
     ours.fit(X, y)
-    ref = LogisticRegression(C=0.05, l1_ratio=1.0, solver="saga", tol=1e-12)
+    # scikit-learn 1.8 takes the penalty from l1_ratio and deprecates `penalty`;
+    # before, l1_ratio alone is ignored and the fit is L2
+    sklearn_version = tuple(int(v) for v in sklearn.__version__.split(".")[:2])
+    l1 = {"l1_ratio": 1.0} if sklearn_version >= (1, 8) else {"penalty": "l1"}
+    ref = LogisticRegression(C=0.05, solver="saga", tol=1e-12, **l1)
     ref.set_params(max_iter=100000).fit(X, y)
     ref.l1_ratio, ref.C = 1.0, 0.05
     f_ours, f_ref = _objective(ours, X, y, 0.0), _objective(ref, X, y, 0.0)

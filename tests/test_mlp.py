@@ -15,6 +15,12 @@ from skadv.neural_network import AdversarialMLPClassifier
 
 torch = pytest.importorskip("torch")
 
+# The networks here train for a handful of epochs on purpose; the one test about
+# the max_iter warning asks for it with pytest.warns, which this does not hide.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Stopped after max_iter=.* epochs:sklearn.exceptions.ConvergenceWarning"
+)
+
 CUDA = torch.cuda.is_available()
 needs_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
 # the device-independent behaviour runs on every device this machine has

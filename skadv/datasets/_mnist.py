@@ -1,5 +1,8 @@
 """MNIST and Fashion-MNIST, read from their original IDX files."""
 
+import re
+from collections.abc import Mapping
+
 import numpy as np
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import validate_params
@@ -9,6 +12,7 @@ from skadv.datasets._base import (
     _ensure_file,
     _get_data_home,
     _load_descr,
+    _verify_md5,
 )
 from skadv.datasets._idx import _read_idx_gz
 
@@ -57,17 +61,48 @@ _FASHION_MNIST = {
 }
 
 
-def _load_split(spec, folder, split, download_if_missing):
+_MD5_PATTERN = re.compile(r"[0-9a-f]{32}")
+_FETCH_IDX_CONSTRAINTS = {**_FETCH_CONSTRAINTS, "checksums": [Mapping, None]}
+
+
+def _local_checksums(spec, checksums):
+    """The caller's md5 of local files, by file name, checked for sense."""
+    if checksums is None:
+        return {}
+    known = spec["md5"]
+    unknown = sorted(str(name) for name in checksums if name not in known)
+    if unknown:
+        raise ValueError(
+            f"checksums names unknown file(s) {unknown}; expected some of "
+            f"{sorted(known)}."
+        )
+    local = {}
+    for name, md5 in checksums.items():
+        if not isinstance(md5, str) or not _MD5_PATTERN.fullmatch(md5.lower()):
+            raise ValueError(
+                f"checksums[{name!r}] must be an md5 digest of 32 hexadecimal "
+                f"digits, got {md5!r}."
+            )
+        local[name] = md5.lower()
+    return local
+
+
+def _load_split(spec, folder, split, download_if_missing, local_md5):
     """(uint8 images (n, 28, 28), uint8 labels (n,)) of one split."""
     arrays = []
     for kind, shape_tail in (("images-idx3", (_SIDE, _SIDE)), ("labels-idx1", ())):
         name = f"{_FILE_STEMS[split]}-{kind}-ubyte.gz"
-        path = _ensure_file(
-            folder / name,
-            [mirror + name for mirror in spec["mirrors"]],
-            spec["md5"][name],
-            download_if_missing,
-        )
+        path = folder / name
+        if name in local_md5 and path.is_file():
+            _verify_md5(path, local_md5[name])
+        else:
+            # a download is only ever trusted with the published md5
+            path = _ensure_file(
+                path,
+                [mirror + name for mirror in spec["mirrors"]],
+                spec["md5"][name],
+                download_if_missing,
+            )
         arrays.append(_read_idx_gz(path, shape_tail=shape_tail))
     images, labels = arrays
     if images.shape[0] != labels.shape[0]:
@@ -83,10 +118,13 @@ def _load_split(spec, folder, split, download_if_missing):
     return images, labels
 
 
-def _fetch(spec, data_home, download_if_missing, subset, return_X_y):
+def _fetch(spec, data_home, download_if_missing, subset, return_X_y, checksums):
+    local_md5 = _local_checksums(spec, checksums)
     folder = _get_data_home(data_home) / spec["folder"]
     splits = ("train", "test") if subset == "all" else (subset,)
-    parts = [_load_split(spec, folder, s, download_if_missing) for s in splits]
+    parts = [
+        _load_split(spec, folder, s, download_if_missing, local_md5) for s in splits
+    ]
     n_samples = sum(images.shape[0] for images, _ in parts)
     # scale split by split into one preallocated block: no float64 or
     # concatenation temporaries of the full dataset
@@ -110,15 +148,21 @@ def _fetch(spec, data_home, download_if_missing, subset, return_X_y):
     )
 
 
-@validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
+@validate_params(_FETCH_IDX_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fetch_mnist(
-    *, data_home=None, download_if_missing=True, subset="train", return_X_y=False
+    *,
+    data_home=None,
+    download_if_missing=True,
+    subset="train",
+    return_X_y=False,
+    checksums=None,
 ):
     """Load the MNIST handwritten digits (10 classes, 28 x 28 grey images).
 
     Reads the four original gzip-compressed IDX files from
     ``data_home/mnist/``, downloading the missing ones when allowed. Every
-    file is checked against its published md5 before it is used.
+    file is checked against its published md5 before it is used, unless
+    ``checksums`` gives the md5 of a local copy.
 
     =================   ==========================
     Classes                                     10
@@ -139,6 +183,13 @@ def fetch_mnist(
         10000 test images.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
+    checksums : mapping of str to str, default=None
+        md5 digests of files of a local copy that is not the published one (a
+        subset, a re-compressed or a synthetic stand-in), keyed by file name,
+        e.g. ``{"t10k-labels-idx1-ubyte.gz": "..."}``. A file named here that
+        is present is checked against the given digest instead of the
+        published one; every other file, and any file that has to be
+        downloaded, is checked against its published md5 as usual.
 
     Returns
     -------
@@ -166,9 +217,11 @@ def fetch_mnist(
     ------
     OSError
         When a file is missing and cannot be downloaded, or its md5 differs
-        from the published one.
+        from the published one (or from the one given in ``checksums``).
     ValueError
-        When a file passes the checksum but is still not the expected IDX.
+        When a file passes the checksum but is still not the expected IDX, or
+        ``checksums`` names an unknown file or holds something that is not an
+        md5 digest.
 
     Examples
     --------
@@ -179,18 +232,24 @@ def fetch_mnist(
     >>> mnist.data.dtype, float(mnist.data.max())  # doctest: +SKIP
     (dtype('float32'), 1.0)
     """
-    return _fetch(_MNIST, data_home, download_if_missing, subset, return_X_y)
+    return _fetch(_MNIST, data_home, download_if_missing, subset, return_X_y, checksums)
 
 
-@validate_params(_FETCH_CONSTRAINTS, prefer_skip_nested_validation=True)
+@validate_params(_FETCH_IDX_CONSTRAINTS, prefer_skip_nested_validation=True)
 def fetch_fashion_mnist(
-    *, data_home=None, download_if_missing=True, subset="train", return_X_y=False
+    *,
+    data_home=None,
+    download_if_missing=True,
+    subset="train",
+    return_X_y=False,
+    checksums=None,
 ):
     """Load Fashion-MNIST (10 clothing classes, 28 x 28 grey images).
 
     Reads the four original gzip-compressed IDX files from
     ``data_home/fashion-mnist/``, downloading the missing ones when allowed.
-    Every file is checked against its published md5 before it is used.
+    Every file is checked against its published md5 before it is used, unless
+    ``checksums`` gives the md5 of a local copy.
 
     =================   ==========================
     Classes                                     10
@@ -212,6 +271,13 @@ def fetch_fashion_mnist(
         10000 test images.
     return_X_y : bool, default=False
         If True, return ``(data, target)`` instead of a Bunch.
+    checksums : mapping of str to str, default=None
+        md5 digests of files of a local copy that is not the published one (a
+        subset, a re-compressed or a synthetic stand-in), keyed by file name,
+        e.g. ``{"t10k-labels-idx1-ubyte.gz": "..."}``. A file named here that
+        is present is checked against the given digest instead of the
+        published one; every other file, and any file that has to be
+        downloaded, is checked against its published md5 as usual.
 
     Returns
     -------
@@ -239,9 +305,11 @@ def fetch_fashion_mnist(
     ------
     OSError
         When a file is missing and cannot be downloaded, or its md5 differs
-        from the published one.
+        from the published one (or from the one given in ``checksums``).
     ValueError
-        When a file passes the checksum but is still not the expected IDX.
+        When a file passes the checksum but is still not the expected IDX, or
+        ``checksums`` names an unknown file or holds something that is not an
+        md5 digest.
 
     Examples
     --------
@@ -252,4 +320,6 @@ def fetch_fashion_mnist(
     >>> str(fashion.target_names[9])  # doctest: +SKIP
     'Ankle boot'
     """
-    return _fetch(_FASHION_MNIST, data_home, download_if_missing, subset, return_X_y)
+    return _fetch(
+        _FASHION_MNIST, data_home, download_if_missing, subset, return_X_y, checksums
+    )

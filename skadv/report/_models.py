@@ -20,7 +20,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from ._epsilon import select_epsilon
 
@@ -31,6 +31,20 @@ MODEL_TITLES = {
     "l1": "Natural + L1",
     "adversarial": "Adversarial",
 }
+
+
+_IS_NONE = np.frompyfunc(lambda value: value is None, 1, 1)
+
+
+def _none_as_nan(X):
+    """Copy of X with None cells as NaN: SimpleImputer sees only NaN as missing.
+
+    An object column keeps None where pandas before 3.0 (and any explicit
+    ``dtype=object``) stores a gap, which would otherwise become a category.
+    """
+    X = np.array(X, dtype=object)
+    X[_IS_NONE(X).astype(bool)] = np.nan
+    return X
 
 
 def make_preprocessor(categorical, numeric, *, impute_numeric=False):
@@ -62,6 +76,10 @@ def make_preprocessor(categorical, numeric, *, impute_numeric=False):
     if categorical:
         encode = Pipeline(
             [
+                (
+                    "none_as_nan",
+                    FunctionTransformer(_none_as_nan, feature_names_out="one-to-one"),
+                ),
                 (
                     "impute",
                     SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY),
