@@ -301,10 +301,3 @@ def asks_for_forever(params, names):
         and params[name] > 10**6
         for name in names
     )
-
-
-def holds_none(y):
-    """Whether labels hold None (used to steer around a known defect)."""
-    if y is None:
-        return False
-    return any(v is None for v in np.asarray(y, dtype=object).ravel())

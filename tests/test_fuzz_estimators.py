@@ -98,32 +98,35 @@ def test_fuzz_logistic_fit_data(data):
     )
 
 
-# Known defects outside this suite's files. Each is reproduced by a strict xfail
-# test and kept out of the hypothesis search until its fix lands (then drop
-# the marker, which starts failing, and the filter).
-HUGE_INT_DEFECT = (
-    "C given as a Python int beyond int64 (C=2**70) passes the Interval check and "
-    "then fails in np.isinf with a TypeError naming no parameter — being fixed in "
-    "skadv/linear_model (_checks.py / _logistic.py)"
-)
-
-
-def _hits_huge_int_defect(params, bad):
-    # Of the numeric parameters only C trips over it (checked one by one).
-    value = params.get(bad)
-    return bad == "C" and isinstance(value, int) and value > 2**63
-
-
-@pytest.mark.xfail(strict=True, reason=HUGE_INT_DEFECT)
-def test_known_defect_huge_int_C():
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("name", ["C", "tol", "learning_rate", "epsilon"])
+def test_huge_int_real_parameters(method, name):
+    """C=2**70 failed in np.isinf naming no parameter: a Python int beyond int64
+    is the float it denotes, and one beyond the float64 range is refused."""
     X, y = clean_data()
-    check_call(
-        "AdversarialLogisticRegression.fit[lbfgs]",
-        lambda: AdversarialLogisticRegression(C=2**70).fit(X, y),
-        names=("C",),
-        known=True,
-        check=_check_fitted_lr(X.shape[0], N_FEATURES),
-    )
+    fit_kwargs = {"classes": [0, 1]} if method == "partial_fit" else {}
+    coefs = []
+    for value in (2**70, float(2**70)):
+        model = AdversarialLogisticRegression(solver="sgd", random_state=0)
+        model.set_params(**{name: value})
+        fitted = check_call(
+            f"AdversarialLogisticRegression.{method}[sgd]",
+            lambda m=model: getattr(m, method)(X, y, **fit_kwargs),
+            names=(name,),
+            check=_check_fitted_lr(X.shape[0], N_FEATURES),
+        )
+        coefs.append(fitted.coef_)
+    np.testing.assert_array_equal(coefs[0], coefs[1])
+    model = AdversarialLogisticRegression(solver="sgd").set_params(**{name: 2**1100})
+    with pytest.raises(ValueError, match=rf"^{name} .*beyond the float64 range"):
+        getattr(model, method)(X, y, **fit_kwargs)
+
+
+def test_huge_int_n_jobs():
+    """n_jobs=2**70 overflowed inside joblib; it is refused naming n_jobs."""
+    X, y = clean_data(n_classes=3)
+    with pytest.raises(ValueError, match=r"n_jobs must lie in \[-2147483647, "):
+        AdversarialLogisticRegression(n_jobs=2**70).fit(X, y)
 
 
 def test_score_refuses_none_label(fitted_lr):
@@ -158,7 +161,6 @@ def test_fuzz_logistic_fit_params(data):
     params, bad = data.draw(params_with_one_bad(LR_VALID, extra=LR_EXTRA))
     n_classes = data.draw(st.sampled_from([2, 3]))
     X, y = clean_data(n_classes=n_classes)
-    assume(not _hits_huge_int_defect(params, bad))
     assume(not asks_for_forever(params, ["max_iter"]))
     model = AdversarialLogisticRegression(**params)
     solver = params["solver"] if bad != "solver" else "bad solver"

@@ -15,16 +15,14 @@ from _fuzz_harness import (
 )
 from _fuzz_strategies import (
     HOSTILE_SCALARS,
-    asks_for_forever,
     base_values,
     clean_data,
-    holds_none,
     hostile_X,
     hostile_y,
     params_with_one_bad,
     wrap,
 )
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
@@ -37,6 +35,7 @@ from skadv.inspection import (
     integrated_gradients,
 )
 from skadv.linear_model import AdversarialLogisticRegression
+from skadv.metrics import make_gini_scorer
 
 N_FEATURES = 3
 
@@ -76,78 +75,46 @@ IG_EXTRA = {
 }
 
 
-BASELINES_DICT_DEFECT = (
-    "baselines given as a dict pass validation as array-like and fail with "
-    "float() argument must be ... 'dict', naming no parameter — being fixed in "
-    "skadv/inspection/_integrated_gradients.py (_resolve_baselines)"
+@pytest.mark.parametrize(
+    "label, match",
+    [
+        (None, "y must hold class labels"),
+        (np.nan, "y contains NaN"),
+        ("c1", "y must hold labels of a single type"),
+        (7, r"y holds labels \[7\] not in the estimator's classes_"),
+    ],
 )
-
-
-def _hits_baselines_dict_defect(params):
-    # Kept out of the search until the fix lands; the strict xfail test below
-    # reproduces it and flags the day it passes (then drop both).
-    return isinstance(params.get("baselines"), dict)
-
-
-def _hits_huge_n_steps_defect(params):
-    # Also kept out of the search: n_steps beyond 10**6 either hits the defect
-    # above or honestly allocates n_samples * n_steps points, which only stalls.
-    return asks_for_forever(params, ["n_steps"])
-
-
-NONE_LABEL_DEFECT = (
-    "y holding None fails in np.searchsorted with \"'<' not supported between "
-    'NoneType and ...", naming no input (also through FeatureImpactTransformer '
-    "and make_gini_scorer) — being fixed in "
-    "skadv/inspection/_integrated_gradients.py (_resolve_target)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=NONE_LABEL_DEFECT)
-def test_known_defect_ig_none_label(models):
+@pytest.mark.parametrize("entry", ["integrated_gradients", "transformer", "scorer"])
+def test_explanations_refuse_bad_labels(models, entry, label, match):
+    """A None label failed in np.searchsorted, naming no input; every label
+    that names no class of the model is refused the same way everywhere."""
     X, y = clean_data()
-    y = y.astype(object)
-    y[0] = None
-    check_call(
-        "integrated_gradients[binary]",
-        lambda: integrated_gradients(models["binary"], X, y),
-        names=DATA_WORDS,
-        known=True,
-        check=finite_array(X.shape),
-    )
+    y = y.astype(type(label) if isinstance(label, (int, float)) else object)
+    y[0] = label
+    model = models["binary"]
+    call = {
+        "integrated_gradients": lambda: integrated_gradients(model, X, y),
+        "transformer": lambda: FeatureImpactTransformer(model).fit(X, y),
+        "scorer": lambda: make_gini_scorer()(model, X, y),
+    }[entry]
+    with pytest.raises(ValueError, match=match):
+        call()
 
 
-HUGE_N_STEPS_DEFECT = (
-    "n_steps=2**70 passes validation, then fails with OverflowError ('cannot fit "
-    "int into an index-sized integer', gausslegendre) or ValueError 'Maximum "
-    "allowed size exceeded' (riemann), naming no parameter — being fixed in "
-    "skadv/inspection/_integrated_gradients.py / _quadrature.py"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=HUGE_N_STEPS_DEFECT)
 @pytest.mark.parametrize("method", ["gausslegendre", "riemann_left"])
-def test_known_defect_ig_huge_n_steps(models, method):
+def test_ig_refuses_huge_n_steps(models, method):
+    """n_steps=2**70 overflowed inside the quadrature instead of being refused."""
     X = clean_data()[0]
-    check_call(
-        "integrated_gradients[binary]",
-        lambda: integrated_gradients(models["binary"], X, method=method, n_steps=2**70),
-        names=("n_steps",),
-        known=True,
-        check=finite_array(X.shape),
-    )
+    with pytest.raises(ValueError, match=r"'n_steps' parameter .* range \[1, 1000\]"):
+        integrated_gradients(models["binary"], X, method=method, n_steps=2**70)
 
 
-@pytest.mark.xfail(strict=True, reason=BASELINES_DICT_DEFECT)
-def test_known_defect_ig_baselines_dict(models):
+@pytest.mark.parametrize("baselines", [{"a": 1}, {0.0}, [1j, 0.0, 0.0]])
+def test_ig_refuses_non_numeric_baselines(models, baselines):
+    """A dict passed as array-like and failed in float(), naming no parameter."""
     X = clean_data()[0]
-    check_call(
-        "integrated_gradients[binary]",
-        lambda: integrated_gradients(models["binary"], X, baselines={"a": 1}),
-        names=("baselines",),
-        known=True,
-        check=finite_array(X.shape),
-    )
+    with pytest.raises(TypeError, match="baselines must"):
+        integrated_gradients(models["binary"], X, baselines=baselines)
 
 
 def _ig_check(n_rows, params):
@@ -186,10 +153,7 @@ def test_fuzz_integrated_gradients(data, models):
         params = {"return_convergence_delta": True, "method": "auto"}
         X, n_rows = data.draw(hostile_X(N_FEATURES))
         y = data.draw(st.one_of(st.none(), hostile_y(n_rows)))
-        assume(not holds_none(y))  # NONE_LABEL_DEFECT
         names = DATA_WORDS + ("fitted",)
-    assume(not _hits_baselines_dict_defect(params))
-    assume(not _hits_huge_n_steps_defect(params))
     entry = f"integrated_gradients[{kind}]"
     check_call(
         entry,
@@ -355,9 +319,6 @@ def test_fuzz_feature_impact_transformer(data, models):
         params, names = {}, DATA_WORDS
         X_fit, n_rows = data.draw(hostile_X(N_FEATURES))
         y_fit = data.draw(st.one_of(st.none(), hostile_y(n_rows)))
-        assume(kind == "unfitted" or not holds_none(y_fit))  # NONE_LABEL_DEFECT
-    assume(not _hits_baselines_dict_defect(params))
-    assume(not _hits_huge_n_steps_defect(params))
     fi = FeatureImpactTransformer(models[kind], **params)
 
     def check_fit(fitted):

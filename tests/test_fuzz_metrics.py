@@ -16,7 +16,6 @@ from _fuzz_strategies import (
     HOSTILE_SCALARS,
     asks_for_forever,
     clean_data,
-    holds_none,
     hostile_weights,
     hostile_X,
     hostile_y,
@@ -193,9 +192,6 @@ def test_fuzz_make_gini_scorer(data, models):
     kind = data.draw(st.sampled_from(["linear", "pipeline", "unfitted", "foreign"]))
     X, n_rows = data.draw(hostile_X(N_FEATURES))
     y = data.draw(hostile_y(n_rows))
-    # Known defect of integrated_gradients, reproduced in test_fuzz_inspection.py
-    # (NONE_LABEL_DEFECT).
-    assume(not holds_none(y))
 
     def check(result):
         if not isinstance(result, float) or not 0.0 <= result < 1.0:

@@ -12,6 +12,8 @@ Models are reached only through the private provider protocol of
 """
 
 import sys
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,7 +23,12 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from skadv.inspection._quadrature import QUADRATURE_METHODS, quadrature_rule
+from skadv.inspection._quadrature import (
+    MAX_N_STEPS,
+    QUADRATURE_METHODS,
+    quadrature_rule,
+)
+from skadv.utils._labels import checked_labels
 from skadv.utils._protocol import (
     final_estimator_and_inputs,
     has_input_gradients,
@@ -146,7 +153,24 @@ def _resolve_baselines(baselines, X, sample_shape):
     n, d = X.shape
     if baselines is None:
         return np.zeros_like(X)
-    U = np.asarray(_as_numpy_array(baselines), dtype=np.float64)
+    # A dict or a set has a length and passes as array-like, but holds no
+    # ordered values a baseline could be read from.
+    if isinstance(baselines, (Mapping, AbstractSet, str, bytes)):
+        raise TypeError(
+            "baselines must be None, a real number or an array of real numbers; "
+            f"got a {type(baselines).__name__}."
+        )
+    U = np.asarray(_as_numpy_array(baselines))
+    if U.dtype.kind not in "biufO":
+        raise TypeError(
+            f"baselines must hold real numbers; got an array of dtype {U.dtype}."
+        )
+    try:
+        U = U.astype(np.float64)
+    except OverflowError as exc:
+        raise ValueError(f"baselines must be finite floats: {exc}.") from exc
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"baselines must hold real numbers: {exc}") from exc
     if U.ndim == 0:
         U = np.full_like(X, float(U))
     elif U.shape in (tuple(sample_shape), (1,) + tuple(sample_shape)):
@@ -164,9 +188,20 @@ def _resolve_baselines(baselines, X, sample_shape):
     return U
 
 
+def _target_range_error(n_classes, low, high):
+    return ValueError(
+        f"target must lie in [0, {n_classes - 1}] (the model has {n_classes} "
+        f"classes); got values in [{low}, {high}]."
+    )
+
+
 def _resolve_target(resolved, y, target):
     n = resolved.X.shape[0]
     if target is not None:
+        # An int beyond int64 would become an object array, reported as a
+        # wrong type rather than as the out-of-range index it is.
+        if isinstance(target, Integral) and not 0 <= target < resolved.n_classes:
+            raise _target_range_error(resolved.n_classes, target, target)
         idx = np.asarray(target)
         if idx.ndim == 0:
             idx = np.full(n, idx)
@@ -181,11 +216,7 @@ def _resolve_target(resolved, y, target):
                 f"columns of a torch module) and must be integer; got {idx.dtype}."
             )
         if np.any((idx < 0) | (idx >= resolved.n_classes)):
-            raise ValueError(
-                f"target must lie in [0, {resolved.n_classes - 1}] (the model has "
-                f"{resolved.n_classes} classes); got values in "
-                f"[{idx.min()}, {idx.max()}]."
-            )
+            raise _target_range_error(resolved.n_classes, idx.min(), idx.max())
         return idx.astype(np.intp)
     if y is None:
         return np.asarray(resolved.predict(), dtype=np.intp)
@@ -202,6 +233,9 @@ def _resolve_target(resolved, y, target):
             )
         return y.astype(np.intp)
     classes = resolved.classes
+    # Missing labels and labels of another type than classes_ cannot be
+    # ordered against it; they are refused before the search.
+    y = checked_labels(y, classes)
     idx = np.searchsorted(classes, y)
     idx_clipped = np.minimum(idx, len(classes) - 1)
     unknown = classes[idx_clipped] != y
@@ -358,7 +392,7 @@ def _outputs(provider, X, target, output, batch_size):
         "baselines": [Real, "array-like", None],
         "target": [Integral, "array-like", None],
         "output": [StrOptions({"proba", "logit", "decision"})],
-        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, MAX_N_STEPS, closed="both")],
         "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS})],
         "internal_batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "return_convergence_delta": ["boolean"],
@@ -436,7 +470,11 @@ def integrated_gradients(
         class 0 ``sigmoid(-decision)``. ``"logit"`` (alias ``"decision"``): the
         corresponding logit, ``decision`` or ``-decision`` for a binary model.
     n_steps : int, default=50
-        Number of quadrature nodes. Ignored by ``method="exact"``.
+        Number of quadrature nodes, from 1 to 1000 (at least 2 for
+        ``"riemann_trapezoid"``). Ignored by ``method="exact"``. The bound
+        keeps the Gauss-Legendre nodes, whose computation grows with the cube
+        of ``n_steps``, accurate to rounding and quick to compute; 1000 nodes
+        already integrate polynomials of degree 1999 exactly.
     method : {"auto", "exact", "gausslegendre", "riemann_left", "riemann_right", \
 "riemann_middle", "riemann_trapezoid"}, default="auto"
         ``"auto"`` is ``"exact"`` for linear models and ``"gausslegendre"``

@@ -1,11 +1,63 @@
 """Checks of the inputs of AdversarialLogisticRegression and of its solutions."""
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
+
+#: The parameters of AdversarialLogisticRegression that enter float64 arithmetic
+#: as scalars; epsilon, possibly an array, is checked by check_epsilon.
+_FLOAT_PARAMS = ("C", "tol", "learning_rate")
+
+
+def check_numeric_params(params):
+    """Refuse Python ints that the solvers cannot take as the numbers they denote.
+
+    The parameter constraints accept any int in range, and Python ints are
+    unbounded. An int is used as the float it denotes, which fails beyond the
+    float64 range (about 1.8e308); ``n_jobs`` is handed to the operating
+    system as a C int.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters, as ``get_params(deep=False)`` gives them.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter whose value cannot be represented.
+
+    Examples
+    --------
+    >>> from skadv.linear_model._checks import check_numeric_params
+    >>> check_numeric_params({"C": 2**70, "tol": None, "n_jobs": None})
+    """
+    for name in _FLOAT_PARAMS:
+        value = params.get(name)
+        if isinstance(value, Integral) and not np.isfinite(_as_float(value)):
+            hint = "; pass C=float('inf') for no penalty" if name == "C" else ""
+            raise ValueError(
+                f"{name} is an int of {int(value).bit_length()} bits, beyond the "
+                f"float64 range (about 1.8e308){hint}."
+            )
+    n_jobs = params.get("n_jobs")
+    limit = np.iinfo(np.intc).max
+    if n_jobs is not None and not -limit <= n_jobs <= limit:
+        raise ValueError(
+            f"n_jobs must lie in [{-limit}, {limit}], got {n_jobs}; n_jobs=-1 "
+            "uses every processor."
+        )
+
+
+def _as_float(value):
+    try:
+        return float(value)
+    except OverflowError:
+        return np.inf
 
 
 def check_epsilon(epsilon, n_features):
@@ -31,6 +83,11 @@ def check_epsilon(epsilon, n_features):
     """
     try:
         eps = np.array(epsilon, dtype=np.float64)
+    except OverflowError as exc:
+        raise ValueError(
+            f"epsilon must be finite and non-negative; it holds an int beyond "
+            f"the float64 range (about 1.8e308): {exc}."
+        ) from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"epsilon must be a non-negative float or an array of {n_features} "
@@ -171,6 +228,7 @@ def check_weight_scale(total_weight, C):
         weight of the penalty in ``F``, overflows.
     """
     info = np.finfo(np.float64)
+    C = float(C)
     if not np.isfinite(total_weight):
         raise ValueError(
             "The sample weights (times the class weights) sum to more than float64 "

@@ -23,6 +23,7 @@ from sklearn.utils.validation import (
 from skadv.linear_model._checks import (
     check_class_weight,
     check_epsilon,
+    check_numeric_params,
     check_partial_fit_classes,
     check_weight_scale,
     warn_if_unbounded,
@@ -211,6 +212,7 @@ class AdversarialLogisticRegression(
 
     # ------------------------------------------------------------------ fitting
     def _check_fit_data(self, X, y, sample_weight, reset):
+        check_numeric_params(self.get_params(deep=False))
         # With reset, validate_data records n_features_in_ and feature_names_in_
         # on the estimator it is given: a blank copy receives them, so that a fit
         # failing later leaves this one as it was.
@@ -376,7 +378,7 @@ class AdversarialLogisticRegression(
             for k, ((y_pm, s), seed) in enumerate(zip(problems, seeds))
         )
         fitted = self._fitted(classes, results)
-        if np.isinf(self.C):
+        if self.C == np.inf:
             warn_if_unbounded(X, problems, fitted, eps)
         self._commit({**attributes, **fitted}, reset=True)
         return self

@@ -80,7 +80,7 @@ class BinaryProblem:
         self.n_features = design.n_features
         self.total_weight = float(np.sum(design.s))
         self.C = float(C)
-        self._penalty_scale = penalty_scale(C, self.total_weight)
+        self._penalty_scale = penalty_scale(self.C, self.total_weight)
         self.n_coef = 2 * self.n_features if self.split else self.n_features
         self.n_vars = self.n_coef + int(fit_intercept)
         self._grad_w = np.empty(self.n_features)

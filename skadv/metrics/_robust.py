@@ -9,10 +9,10 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
     validate_params,
 )
-from sklearn.utils.multiclass import type_of_target, unique_labels
-from sklearn.utils.validation import check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_consistent_length
 
 from skadv.utils import final_estimator_and_inputs
+from skadv.utils._labels import checked_labels as _checked_labels
 
 #: The attack parameters of the networks' robust accuracy, with their domains.
 #: A step size must be finite: an infinite one times a zero gradient sign is
@@ -114,33 +114,6 @@ def checked_sample_weight(sample_weight, n_samples):
     if not np.any(weights > 0):
         raise ValueError("sample_weight must not be all zero.")
     return weights / weights.max()
-
-
-def _checked_labels(y, classes):
-    """1-d class labels, refusing missing values and labels of another type.
-
-    Labels of the right type that the model does not know count as not
-    robustly correct: the model can never predict them.
-    """
-    # A column vector of labels would broadcast against the per-sample results.
-    y = column_or_1d(y, warn=True)
-    try:
-        target_type = type_of_target(y, input_name="y")
-    except TypeError as exc:
-        raise ValueError(f"y must hold labels of a single type: {exc}") from exc
-    if target_type in ("unknown", "continuous"):
-        raise ValueError(
-            "y must hold class labels (no missing values, no continuous values); "
-            f"got labels of type {target_type!r}."
-        )
-    if classes is not None:
-        try:
-            unique_labels(y, classes)
-        except ValueError as exc:
-            raise ValueError(
-                f"y and the classes_ of the estimator are not comparable: {exc}"
-            ) from exc
-    return y
 
 
 @validate_params(
