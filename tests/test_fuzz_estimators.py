@@ -356,3 +356,18 @@ def test_fuzz_mlp_predict(data, fitted_mlp):
         inputs=(X,),
         check=check,
     )
+
+
+@given(data=st.data())
+@fuzz_settings()
+def test_fuzz_mlp_score(data, fitted_mlp):
+    X, n_rows = data.draw(hostile_X(N_FEATURES))
+    y = data.draw(hostile_y(n_rows))
+    w = data.draw(hostile_weights(n_rows))
+    check_call(
+        "AdversarialMLPClassifier.score",
+        lambda: fitted_mlp.score(X, y, sample_weight=w),
+        names=DATA_WORDS + ("sample_weight",),
+        inputs=(X, y, w),
+        check=score_in_unit(),
+    )

