@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Two workers keep the suite within CI's budget on a 2-core machine.
 PYTEST_WORKERS ?= 2
 
-.PHONY: venv test test-oldest lint format report bench reproduce docs clean
+.PHONY: venv test test-oldest fuzz lint format report bench reproduce docs clean
 
 venv: $(STAMP)
 
@@ -47,6 +47,12 @@ $(OLDEST_STAMP): setup.cfg pyproject.toml constraints-oldest.txt
 # The suite against the declared floors of numpy, scipy, scikit-learn and numba.
 test-oldest: $(OLDEST_STAMP)
 	$(OLDEST_BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The fuzz suite with its long profile; the table of calls tried goes to fuzz-report.md.
+fuzz: $(STAMP)
+	FUZZ=long FUZZ_REPORT=fuzz-report.md $(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
+		-p no:cacheprovider tests/test_fuzz_estimators.py tests/test_fuzz_inspection.py \
+		tests/test_fuzz_metrics.py
 
 report: $(STAMP)
 	$(BIN)/skadv report --out report
