@@ -20,7 +20,7 @@ from skadv.inspection import (
     gini_index,
     integrated_gradients,
 )
-from skadv.inspection._integrated_gradients import sigmoid_divided_difference
+from skadv.inspection._exact_linear import sigmoid_divided_difference
 from skadv.linear_model import AdversarialLogisticRegression
 
 # ------------------------------------------------------------------ gini_index
@@ -176,8 +176,23 @@ def test_non_finite_quadrature_attributions_are_a_clear_error():
     torch.manual_seed(0)
     net = torch.nn.Linear(4, 3)  # float32: 1e39 is beyond its range
     X = np.full((2, 4), 1e39)
-    with pytest.raises(ValueError, match="attributions are not finite"):
+    with pytest.raises(ValueError, match="X holds values beyond the range"):
         integrated_gradients(net, X, target=1, n_steps=4)
+    with pytest.raises(ValueError, match="baselines holds values beyond the range"):
+        integrated_gradients(net, X[:, :] * 0, baselines=-1e39, target=1, n_steps=4)
+
+
+def test_overflowing_gradients_are_a_clear_error():
+    torch = pytest.importorskip("torch")
+
+    class Exp(torch.nn.Module):
+        def forward(self, x):
+            return torch.exp(x)
+
+    # exp(100) overflows float32 along the path, and so does its gradient
+    X = np.full((2, 3), 100.0)
+    with pytest.raises(ValueError, match="attributions are not finite"):
+        integrated_gradients(Exp(), X, target=1, n_steps=4)
 
 
 # -------------------------------------------------------------------- displays

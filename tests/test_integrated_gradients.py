@@ -16,7 +16,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skadv.inspection import integrated_gradients
-from skadv.inspection._integrated_gradients import sigmoid_divided_difference
+from skadv.inspection._exact_linear import sigmoid_divided_difference
 from skadv.inspection._quadrature import QUADRATURE_METHODS
 from skadv.linear_model import AdversarialLogisticRegression
 
