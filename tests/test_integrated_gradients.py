@@ -5,6 +5,7 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
@@ -513,3 +514,51 @@ def test_adversarial_mlp_through_the_protocol():
     np.testing.assert_allclose(batched, attr, rtol=1e-6, atol=1e-9)
     with pytest.raises(ValueError, match="needs a linear model"):
         integrated_gradients(net, X[:10], method="exact")
+
+
+@pytest.mark.parametrize("method", ["exact", "gausslegendre", "riemann_middle"])
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_input_gives_the_dense_attributions(method, fmt):
+    rng = np.random.default_rng(0)
+    dense = rng.normal(size=(30, 6)) * (rng.random((30, 6)) < 0.4)
+    y = (dense[:, 0] + dense[:, 1] > 0).astype(int)
+    model = AdversarialLogisticRegression(epsilon=0.05).fit(dense, y)
+    X = getattr(sp.csr_matrix(dense), f"to{fmt}")()
+    expected, delta_dense = integrated_gradients(
+        model, dense, y, method=method, n_steps=8, return_convergence_delta=True
+    )
+    got, delta = integrated_gradients(
+        model,
+        X,
+        y,
+        method=method,
+        n_steps=8,
+        internal_batch_size=7,
+        return_convergence_delta=True,
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(delta, delta_dense, atol=1e-12)
+
+
+def test_sparse_quadrature_densifies_one_block_of_rows(monkeypatch):
+    rng = np.random.default_rng(1)
+    dense = rng.normal(size=(40, 5)) * (rng.random((40, 5)) < 0.5)
+    y = (dense[:, 0] > 0).astype(int)
+    model = AdversarialLogisticRegression(epsilon=0.0).fit(dense, y)
+    largest = []
+    original = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        largest.append(self.shape[0])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    integrated_gradients(
+        model,
+        sp.csr_matrix(dense),
+        y,
+        method="gausslegendre",
+        n_steps=4,
+        internal_batch_size=8,
+    )
+    assert largest and max(largest) <= 8

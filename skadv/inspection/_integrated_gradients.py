@@ -17,6 +17,7 @@ from collections.abc import Set as AbstractSet
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -128,11 +129,9 @@ def resolve_model(estimator, X, *, batch_size=None):
             f"{_SUPPORTED}."
         )
     check_is_fitted(final)
-    flat = check_array(
-        X_final, accept_sparse=("csr", "csc", "coo"), dtype=np.float64, input_name="X"
-    )
-    if hasattr(flat, "toarray"):
-        flat = flat.toarray()
+    # Sparse X stays sparse (CSR, for row blocks): the quadrature densifies one
+    # block of rows at a time.
+    flat = check_array(X_final, accept_sparse="csr", dtype=np.float64, input_name="X")
     # The exact path multiplies by the coefficients directly, without the
     # estimator's own input checks.
     expected = getattr(final, "n_features_in_", None)
@@ -152,7 +151,7 @@ def resolve_model(estimator, X, *, batch_size=None):
 def _resolve_baselines(baselines, X, sample_shape):
     n, d = X.shape
     if baselines is None:
-        return np.zeros_like(X)
+        return np.zeros((n, d))
     # A dict or a set has a length and passes as array-like, but holds no
     # ordered values a baseline could be read from.
     if isinstance(baselines, (Mapping, AbstractSet, str, bytes)):
@@ -172,7 +171,7 @@ def _resolve_baselines(baselines, X, sample_shape):
     except (TypeError, ValueError) as exc:
         raise TypeError(f"baselines must hold real numbers: {exc}") from exc
     if U.ndim == 0:
-        U = np.full_like(X, float(U))
+        U = np.full((n, d), float(U))
     elif U.shape in (tuple(sample_shape), (1,) + tuple(sample_shape)):
         U = np.broadcast_to(U.reshape(1, d), X.shape)
     elif U.shape == (n,) + tuple(sample_shape):
@@ -262,11 +261,17 @@ def _blocks(n_rows, n_steps, batch_size):
             yield slice(row, row + 1), slice(start, start + batch_size)
 
 
+def _dense_rows(X, rows):
+    """Rows of X as a dense float64 array, whether X is sparse or not."""
+    block = X[rows]
+    return block.toarray() if sp.issparse(block) else block
+
+
 def _check_representable(X, U, dtype):
     # Casting to a float32 model would turn such values into inf silently.
     limit = np.finfo(dtype).max
     for name, values in (("X", X), ("baselines", U)):
-        if values.size and np.max(np.abs(values)) > limit:
+        if values.shape[0] and values.shape[1] and abs(values).max() > limit:
             raise ValueError(
                 f"{name} holds values beyond the range of the model's "
                 f"{np.dtype(dtype).name} inputs (|value| <= {limit:.4g})."
@@ -283,7 +288,7 @@ def _quadrature_ig(provider, X, U, target, output, alphas, weights, batch_size):
     integral = np.zeros((n, d))
     for rows, steps in _blocks(n, len(alphas), batch_size):
         u = U[rows].astype(dtype)
-        diff = (X[rows] - U[rows]).astype(dtype)
+        diff = (_dense_rows(X, rows) - U[rows]).astype(dtype)
         a = alphas[steps].astype(dtype)
         points = np.multiply(a[:, None, None], diff[None])
         points += u[None]
@@ -297,13 +302,19 @@ def _quadrature_ig(provider, X, U, target, output, alphas, weights, batch_size):
         for weight, grad in zip(weights[steps], grads):
             block += weight * grad
         integral[rows] = block
-    return integral * (X - U)
+    step = n if batch_size is None else max(batch_size, 1)
+    for start in range(0, n, step):
+        rows = slice(start, start + step)
+        integral[rows] *= _dense_rows(X, rows) - U[rows]
+    return integral
 
 
 def _outputs(provider, X, target, output, batch_size):
     step = X.shape[0] if batch_size is None else batch_size
     parts = [
-        provider._output_and_gradient(X[s : s + step], target[s : s + step], output)[0]
+        provider._output_and_gradient(
+            _dense_rows(X, slice(s, s + step)), target[s : s + step], output
+        )[0]
         for s in range(0, X.shape[0], step)
     ]
     return np.concatenate(parts)
@@ -492,7 +503,9 @@ def integrated_gradients(
                 f"_linear_logit); {type(resolved.provider).__name__} does not. "
                 "Use a quadrature method such as 'gausslegendre'."
             )
-        attr, (f_x, f_u) = exact_linear_ig(resolved.provider, Xf, U, tgt, output)
+        # The exact form is one dense expression the size of its result.
+        dense = Xf.toarray() if sp.issparse(Xf) else Xf
+        attr, (f_x, f_u) = exact_linear_ig(resolved.provider, dense, U, tgt, output)
     else:
         alphas, weights = quadrature_rule(method, n_steps)
         attr = _quadrature_ig(
