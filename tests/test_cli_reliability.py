@@ -12,25 +12,13 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from _small_models import report_frame as _frame
 
 from skadv._cli import main
 from skadv.report import ReportInputError, generate_report, load_table, select_epsilon
 from skadv.report._figures import feature_impact_png, literal_text
 
 MATH_NAME = r"$\frac$"
-
-
-def _frame(n=60, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    return pd.DataFrame(
-        {
-            "x": x,
-            "noise": rng.normal(size=n),
-            "kind": rng.choice(["a", "b"], size=n),
-            "label": np.where(x + 0.5 * rng.normal(size=n) > 0, "yes", "no"),
-        }
-    )
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import warnings
 
 import numpy as np
 import pytest
+from _small_models import small_mlp as _small
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score
 
 from skadv.linear_model import AdversarialLogisticRegression
-from skadv.neural_network import AdversarialMLPClassifier
 
 torch = pytest.importorskip("torch")
 
@@ -25,20 +25,6 @@ def data():
         n_samples=60, centers=3, n_features=4, cluster_std=2.0, random_state=0
     )
     return (X - X.min(0)) / (X.max(0) - X.min(0)), y
-
-
-def _small(**params):
-    defaults = dict(
-        hidden_layer_sizes=(8,),
-        max_iter=3,
-        batch_size=20,
-        learning_rate_init=1e-2,
-        epsilon=0.05,
-        attack_steps=2,
-        device="cpu",
-        random_state=0,
-    )
-    return AdversarialMLPClassifier(**{**defaults, **params})
 
 
 def _quiet_fit(estimator, X, y):

@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _small_models import small_mlp as _small
 from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
@@ -42,20 +43,6 @@ def _blobs(n=60, n_classes=3, seed=0):
         n_samples=n, centers=n_classes, n_features=4, cluster_std=0.6, random_state=seed
     )
     return (X - X.min(0)) / (X.max(0) - X.min(0)), y
-
-
-def _small(**params):
-    defaults = dict(
-        hidden_layer_sizes=(8,),
-        max_iter=3,
-        batch_size=20,
-        learning_rate_init=1e-2,
-        epsilon=0.05,
-        attack_steps=2,
-        device="cpu",
-        random_state=0,
-    )
-    return AdversarialMLPClassifier(**{**defaults, **params})
 
 
 def _weights(clf):

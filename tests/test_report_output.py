@@ -13,9 +13,8 @@ import signal
 import stat
 import threading
 
-import numpy as np
-import pandas as pd
 import pytest
+from _small_models import report_frame as _frame
 
 import skadv.report
 from skadv._cli import main
@@ -35,19 +34,6 @@ main_thread_only = pytest.mark.skipif(
     threading.current_thread() is not threading.main_thread(),
     reason="Python delivers signals to the main thread only",
 )
-
-
-def _frame(n=60, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=n)
-    return pd.DataFrame(
-        {
-            "x": x,
-            "noise": rng.normal(size=n),
-            "kind": rng.choice(["a", "b"], size=n),
-            "label": np.where(x + 0.5 * rng.normal(size=n) > 0, "yes", "no"),
-        }
-    )
 
 
 def snapshot(root):

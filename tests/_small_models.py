@@ -1,0 +1,59 @@
+"""Small models and tables that several test modules train on in seconds."""
+
+import numpy as np
+
+
+def small_mlp(**params):
+    """An AdversarialMLPClassifier that trains in a fraction of a second.
+
+    Parameters
+    ----------
+    **params : dict
+        Overrides of the defaults.
+
+    Returns
+    -------
+    model : AdversarialMLPClassifier
+        Unfitted.
+    """
+    from skadv.neural_network import AdversarialMLPClassifier
+
+    defaults = dict(
+        hidden_layer_sizes=(8,),
+        max_iter=3,
+        batch_size=20,
+        learning_rate_init=1e-2,
+        epsilon=0.05,
+        attack_steps=2,
+        device="cpu",
+        random_state=0,
+    )
+    return AdversarialMLPClassifier(**{**defaults, **params})
+
+
+def report_frame(n=60, seed=0):
+    """A table with a numeric signal, noise, a category and a text target.
+
+    Parameters
+    ----------
+    n : int, default=60
+        Rows.
+    seed : int, default=0
+        Seed of the generator.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pd.DataFrame(
+        {
+            "x": x,
+            "noise": rng.normal(size=n),
+            "kind": rng.choice(["a", "b"], size=n),
+            "label": np.where(x + 0.5 * rng.normal(size=n) > 0, "yes", "no"),
+        }
+    )
