@@ -31,6 +31,31 @@ def small_mlp(**params):
     return AdversarialMLPClassifier(**{**defaults, **params})
 
 
+def plain_mlp(**params):
+    """A small AdversarialMLPClassifier with the estimator's own attack settings.
+
+    Parameters
+    ----------
+    **params : dict
+        Overrides of the defaults.
+
+    Returns
+    -------
+    model : AdversarialMLPClassifier
+        Unfitted.
+    """
+    from skadv.neural_network import AdversarialMLPClassifier
+
+    defaults = dict(
+        hidden_layer_sizes=(16,),
+        max_iter=5,
+        learning_rate_init=1e-2,
+        device="cpu",
+        random_state=0,
+    )
+    return AdversarialMLPClassifier(**{**defaults, **params})
+
+
 def report_frame(n=60, seed=0):
     """A table with a numeric signal, noise, a category and a text target.
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _small_models import plain_mlp as _small
 from sklearn.datasets import make_blobs
 
 from skadv.neural_network import AdversarialMLPClassifier
@@ -261,17 +262,6 @@ def test_inputs_outside_the_range_are_never_moved_out_of_the_ball(attack):
 
 
 # ------------------------------------------- attacks inside the estimator
-
-
-def _small(**params):
-    defaults = dict(
-        hidden_layer_sizes=(16,),
-        max_iter=5,
-        learning_rate_init=1e-2,
-        device="cpu",
-        random_state=0,
-    )
-    return AdversarialMLPClassifier(**{**defaults, **params})
 
 
 def _blobs():

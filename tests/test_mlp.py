@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _small_models import plain_mlp as _small
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -66,17 +67,6 @@ def _blobs(n=120, n_classes=3, seed=0):
     )
     X = (X - X.min(0)) / (X.max(0) - X.min(0))
     return X, y
-
-
-def _small(**params):
-    defaults = dict(
-        hidden_layer_sizes=(16,),
-        max_iter=5,
-        learning_rate_init=1e-2,
-        device="cpu",
-        random_state=0,
-    )
-    return AdversarialMLPClassifier(**{**defaults, **params})
 
 
 # ----------------------------------------------------------------- bad input

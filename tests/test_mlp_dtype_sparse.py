@@ -12,13 +12,13 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _small_models import plain_mlp as _small
 from sklearn.datasets import make_blobs
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from skadv.inspection import integrated_gradients
 from skadv.metrics import robust_accuracy_score
-from skadv.neural_network import AdversarialMLPClassifier
 
 torch = pytest.importorskip("torch")
 
@@ -39,17 +39,6 @@ def _sparse_blobs(n=120, n_features=6, seed=0):
     X, y = _blobs(n, n_features, seed)
     X[np.random.default_rng(seed).uniform(size=X.shape) < 0.5] = 0.0
     return X, sp.csr_matrix(X), y
-
-
-def _small(**params):
-    defaults = dict(
-        hidden_layer_sizes=(16,),
-        max_iter=5,
-        learning_rate_init=1e-2,
-        device="cpu",
-        random_state=0,
-    )
-    return AdversarialMLPClassifier(**{**defaults, **params})
 
 
 def _fit(estimator, X, y):
