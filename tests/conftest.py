@@ -1,6 +1,9 @@
 """Suite-wide settings."""
 
 import os
+from pathlib import Path
+
+import pytest
 
 # The suite runs in one process per core; letting torch, numba and BLAS each start a
 # thread per core on top of that oversubscribes the machine many times over. This is
@@ -8,3 +11,24 @@ import os
 # in a subprocess with these variables unset, under torch's default threading.
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
+
+
+def _rst_python_blocks(path):
+    """The ``.. code-block:: python`` blocks of an rst file, dedented."""
+    blocks, lines = [], Path(path).read_text(encoding="utf-8").splitlines()
+    for index, line in enumerate(lines):
+        if line.strip() != ".. code-block:: python":
+            continue
+        body = []
+        for item in lines[index + 1 :]:
+            if item.strip() and not item.startswith("    "):
+                break
+            body.append(item[4:])
+        blocks.append("\n".join(body).strip("\n"))
+    return blocks
+
+
+@pytest.fixture(scope="session")
+def rst_python_blocks():
+    """A function giving the python code blocks of an rst file (README, docs)."""
+    return _rst_python_blocks

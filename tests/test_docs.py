@@ -138,22 +138,7 @@ def test_local_extensions_exist():
         assert (DOCS / "_ext" / f"{name}.py").is_file(), name
 
 
-def _python_blocks(path):
-    """The ``.. code-block:: python`` blocks of an rst file, dedented."""
-    blocks, lines = [], path.read_text(encoding="utf-8").splitlines()
-    for index, line in enumerate(lines):
-        if line.strip() != ".. code-block:: python":
-            continue
-        body = []
-        for item in lines[index + 1 :]:
-            if item.strip() and not item.startswith("    "):
-                break
-            body.append(item[4:])
-        blocks.append("\n".join(body).strip("\n"))
-    return blocks
-
-
-def test_getting_started_code_runs(tmp_path, monkeypatch):
+def test_getting_started_code_runs(tmp_path, monkeypatch, rst_python_blocks):
     pytest.importorskip("pandas")
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
@@ -161,7 +146,7 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
-    blocks = _python_blocks(DOCS / "getting_started.rst")
+    blocks = rst_python_blocks(DOCS / "getting_started.rst")
     assert len(blocks) >= 4
     namespace = {"__name__": "getting_started"}
 
@@ -188,12 +173,12 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
     assert impact["age"] > 0 and impact["plan"] > 0
 
 
-def test_neural_network_recipes_run():
+def test_neural_network_recipes_run(rst_python_blocks):
     """The custom architecture and the train_step override of the user guide."""
     pytest.importorskip("torch")
     from sklearn.datasets import load_digits
 
-    blocks = _python_blocks(DOCS / "user_guide" / "neural_networks.rst")
+    blocks = rst_python_blocks(DOCS / "user_guide" / "neural_networks.rst")
     assert len(blocks) == 2
     namespace = {"__name__": "neural_networks"}
     exec(compile(blocks[0], "neural_networks.rst", "exec"), namespace)

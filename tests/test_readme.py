@@ -8,16 +8,8 @@ import pytest
 README = Path(__file__).resolve().parents[1] / "README.rst"
 
 
-def _python_blocks(text):
-    blocks = []
-    for match in re.finditer(r"\.\. code-block:: python\n\n((?:    .*\n|\n)+)", text):
-        lines = [line[4:] for line in match.group(1).splitlines()]
-        blocks.append("\n".join(lines))
-    return blocks
-
-
-def test_readme_quick_start_runs(capsys):
-    blocks = _python_blocks(README.read_text())
+def test_readme_quick_start_runs(capsys, rst_python_blocks):
+    blocks = rst_python_blocks(README)
     assert blocks, "README.rst has no python code-block"
     for code in blocks:
         exec(compile(code, str(README), "exec"), {})
