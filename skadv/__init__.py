@@ -22,6 +22,7 @@ _LAZY = {
     "robust_accuracy_score": "skadv.metrics",
     "make_robust_scorer": "skadv.metrics",
     "make_gini_scorer": "skadv.metrics",
+    "generate_report": "skadv._report",
 }
 
 _SUBMODULES = [

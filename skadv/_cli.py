@@ -1,6 +1,6 @@
 """The ``skadv`` command line (also ``python -m skadv``).
 
-``skadv report`` writes the feature-impact report of :mod:`skadv.report`.
+``skadv report`` writes the feature-impact report of :func:`skadv.generate_report`.
 Progress goes to stderr, the closing summary and the report's path to stdout.
 Problems with the inputs print one line on stderr and exit with status 2,
 without a traceback and without writing anything.
@@ -31,16 +31,7 @@ def _column_list(text):
     return columns
 
 
-def _add_report_parser(subparsers):
-    report = subparsers.add_parser(
-        "report",
-        help="feature-impact report of natural vs adversarial training",
-        description=(
-            "Fit natural, L1-regularised and adversarially trained logistic "
-            "regressions on one split of a table and write a self-contained "
-            "report (index.html, summary.json, PNG figures)."
-        ),
-    )
+def _add_data_arguments(report):
     report.add_argument(
         "--data",
         default="mushroom",
@@ -57,6 +48,9 @@ def _add_report_parser(subparsers):
         type=_column_list,
         help="comma-separated columns to standardise (default: inferred)",
     )
+
+
+def _add_model_arguments(report):
     report.add_argument(
         "--epsilon",
         default="auto",
@@ -83,6 +77,9 @@ def _add_report_parser(subparsers):
         "paper's 0.01 for mushroom, 0.02 for spambase, else 0.01)",
     )
     report.add_argument("--n-jobs", type=int, default=None)
+
+
+def _add_output_arguments(report):
     report.add_argument(
         "--out",
         default="report",
@@ -92,7 +89,35 @@ def _add_report_parser(subparsers):
     report.add_argument(
         "--quiet", action="store_true", help="no progress messages on stderr"
     )
+
+
+def _add_report_parser(subparsers):
+    report = subparsers.add_parser(
+        "report",
+        help="feature-impact report of natural vs adversarial training",
+        description=(
+            "Fit natural, L1-regularised and adversarially trained logistic "
+            "regressions on one split of a table and write a self-contained "
+            "report (index.html, summary.json, PNG figures)."
+        ),
+    )
+    # Each option sets the parameter of generate_report of the same name.
+    _add_data_arguments(report)
+    _add_model_arguments(report)
+    _add_output_arguments(report)
     return report
+
+
+def _flag(parameter):
+    """The option of ``skadv report`` that sets `parameter` of generate_report."""
+    return "--" + parameter.replace("_", "-")
+
+
+def _flag_spelling(parameter, value=None):
+    # The report's errors name the parameter to change; on the command line
+    # that is the option the user typed.
+    flag = _flag(parameter)
+    return flag if value is None else f"{flag} {value!r}"
 
 
 def build_parser():
@@ -133,8 +158,8 @@ def _run_report(args):
     import os
     from pathlib import Path
 
-    from .report import generate_report
-    from .report._summary import terminal_summary
+    from ._report import generate_report
+    from ._report._summary import terminal_summary
 
     started = time.perf_counter()
     # Resolved now: the path printed at the end names the folder just written.
@@ -215,7 +240,7 @@ def _main(argv):
         )
         return EXIT_USAGE
 
-    from .report import ReportInputError
+    from ._report import ReportInputError
 
     parser = build_parser()
     try:
@@ -224,6 +249,9 @@ def _main(argv):
             parser.print_help(sys.stderr)
             return EXIT_USAGE
         return _run_report(args)
-    except (_UsageError, ReportInputError) as exc:
+    except ReportInputError as exc:
+        print(f"skadv: error: {_one_line(exc.worded(_flag_spelling))}", file=sys.stderr)
+        return EXIT_USAGE
+    except _UsageError as exc:
         print(f"skadv: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE

@@ -15,8 +15,8 @@ import pytest
 from _small_models import report_frame as _frame
 
 from skadv._cli import main
-from skadv.report import ReportInputError, generate_report, load_table, select_epsilon
-from skadv.report._figures import feature_impact_png, literal_text
+from skadv._report import ReportInputError, generate_report, load_table, select_epsilon
+from skadv._report._figures import feature_impact_png, literal_text
 
 MATH_NAME = r"$\frac$"
 

@@ -17,17 +17,17 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from skadv._cli import main
-from skadv.datasets import load_mushroom
-from skadv.inspection import FeatureImpactTransformer
-from skadv.linear_model import AdversarialLogisticRegression
-from skadv.metrics import make_gini_scorer, robust_accuracy_score
-from skadv.report import (
+from skadv._report import (
     AUTO_GRID,
     ReportInputError,
     load_table,
     parse_epsilon,
     select_epsilon,
 )
+from skadv.datasets import load_mushroom
+from skadv.inspection import FeatureImpactTransformer
+from skadv.linear_model import AdversarialLogisticRegression
+from skadv.metrics import make_gini_scorer, robust_accuracy_score
 
 REPORT_FILES = {
     "index.html",

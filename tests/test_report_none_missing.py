@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skadv.report import make_preprocessor
+from skadv._report import make_preprocessor
 
 pd = pytest.importorskip("pandas")
 

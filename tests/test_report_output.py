@@ -16,10 +16,10 @@ import threading
 import pytest
 from _small_models import report_frame as _frame
 
-import skadv.report
+import skadv._report
 from skadv._cli import main
-from skadv.report import ReportInputError, _output, _report, check_output_dir
-from skadv.report._output import REPORT_FILES, write_report_folder
+from skadv._report import ReportInputError, _output, _report, check_output_dir
+from skadv._report._output import REPORT_FILES, write_report_folder
 
 # Written out rather than imported: an independent statement of what a report is.
 EXPECTED_FILES = {
@@ -103,7 +103,7 @@ def fake_generate(real_report, monkeypatch):
         write_report_folder(out, new_files)
         return summary
 
-    monkeypatch.setattr(skadv.report, "generate_report", generate)
+    monkeypatch.setattr(skadv._report, "generate_report", generate)
     return new_files
 
 

@@ -66,7 +66,7 @@ def make_preprocessor(categorical, numeric, *, impute_numeric=False):
     Examples
     --------
     >>> import pandas as pd
-    >>> from skadv.report import make_preprocessor
+    >>> from skadv._report import make_preprocessor
     >>> frame = pd.DataFrame({"c": ["a", None, "b"], "x": [1.0, 2.0, 3.0]})
     >>> pre = make_preprocessor(["c"], ["x"]).fit(frame)
     >>> list(pre.get_feature_names_out())
@@ -246,7 +246,7 @@ def l1_C(l1_lambda, n_train):
 
     Examples
     --------
-    >>> from skadv.report import l1_C
+    >>> from skadv._report import l1_C
     >>> round(l1_C(0.01, 5686), 6)
     0.017587
     """

@@ -137,7 +137,7 @@ def format_metric(key, value):
 
     Examples
     --------
-    >>> from skadv.report._summary import format_metric
+    >>> from skadv._report._summary import format_metric
     >>> format_metric("accuracy", 0.98523), format_metric("gini", 0.97712)
     ('98.52%', '0.977')
     """

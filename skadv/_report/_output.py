@@ -21,9 +21,9 @@ import signal
 import stat
 import tempfile
 import threading
-import warnings
 from pathlib import Path
 
+from ..utils._warnings import warn_caller
 from ._errors import ReportInputError
 from ._figures import FIGURES
 
@@ -84,8 +84,11 @@ def _refuse_working_dir(out):
     if out == cwd or out in cwd.parents:
         where = "the current folder" if out == cwd else "a parent of the current folder"
         raise ReportInputError(
-            f"output folder {out} is {where}; choose a new folder for the "
-            "report, such as --out report"
+            lambda spell: (
+                f"output folder {out} is {where}; choose a new folder "
+                f"for the report, such as {spell('out', 'report')}"
+            ),
+            parameter="out",
         )
 
 
@@ -99,14 +102,20 @@ def _check_replaceable(out):
         ) from exc
     if not _writable(out):
         raise ReportInputError(
-            f"output folder {out} is read-only; choose another --out"
+            lambda spell: (
+                f"output folder {out} is read-only; choose another {spell('out')}"
+            ),
+            parameter="out",
         )
     if not entries:
         return
     if not _is_report_folder(out):
         raise ReportInputError(
-            f"output folder {out} is not empty and holds no skadv report; "
-            "choose another --out"
+            lambda spell: (
+                f"output folder {out} is not empty and holds no skadv "
+                f"report; choose another {spell('out')}"
+            ),
+            parameter="out",
         )
     foreign = sorted(
         entry.name
@@ -118,8 +127,12 @@ def _check_replaceable(out):
         more = len(foreign) - _MAX_LISTED
         shown += f" and {more} more" if more > 0 else ""
         raise ReportInputError(
-            f"output folder {out} holds a skadv report and other files ({shown}) "
-            "that a new report would delete; move them or choose another --out"
+            lambda spell: (
+                f"output folder {out} holds a skadv report and other "
+                f"files ({shown}) that a new report would delete; move them or "
+                f"choose another {spell('out')}"
+            ),
+            parameter="out",
         )
 
 
@@ -149,7 +162,7 @@ def check_output_dir(out):
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from skadv.report import check_output_dir
+    >>> from skadv._report import check_output_dir
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     check_output_dir(pathlib.Path(tmp) / "report").name
     'report'
@@ -243,11 +256,10 @@ def _discard_old(old):
         _remove_written(old, REPORT_FILES)
     except OSError:
         # Something appeared in the old report after it was checked: keep it.
-        warnings.warn(
+        warn_caller(
             f"the previous report was moved to {old} and kept there, because "
             "it now holds files that the report did not write",
             UserWarning,
-            stacklevel=3,
         )
 
 

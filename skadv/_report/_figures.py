@@ -23,7 +23,7 @@ def literal_text(text):
 
     Examples
     --------
-    >>> from skadv.report._figures import literal_text
+    >>> from skadv._report._figures import literal_text
     >>> literal_text("price in $ (2024)")
     'price in \\$ (2024)'
     """
@@ -70,7 +70,7 @@ def feature_impact_png(summary):
 
     Examples
     --------
-    >>> from skadv.report._figures import feature_impact_png
+    >>> from skadv._report._figures import feature_impact_png
     >>> summary = {"epsilon": 0.1, "dataset": {"name": "toy"},
     ...            "feature_impact": {"features": ["a", "b"],
     ...                               "natural": [0.3, 0.1],

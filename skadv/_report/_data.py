@@ -52,7 +52,7 @@ class TabularData:
 
     Examples
     --------
-    >>> from skadv.report import load_table
+    >>> from skadv._report import load_table
     >>> table = load_table("mushroom")
     >>> table.X.shape, table.class_names, int(table.X["stalk-root"].isna().sum())
     ((8124, 22), ['poisonous', 'edible'], 2480)
@@ -138,9 +138,13 @@ def _check_unique_columns(frame):
 def _split_target(frame, target):
     _check_unique_columns(frame)
     if target is None:
+        columns = _listing(frame.columns)
         raise ReportInputError(
-            "--target is required with a data file; columns are: "
-            + _listing(frame.columns)
+            lambda spell: (
+                f"{spell('target')} is required with a data file; "
+                f"columns are: {columns}"
+            ),
+            parameter="target",
         )
     if target not in frame.columns:
         raise ReportInputError(
@@ -280,7 +284,7 @@ def load_table(data="mushroom", *, target=None, categorical=None, numeric=None):
     Examples
     --------
     >>> import pandas as pd
-    >>> from skadv.report import load_table
+    >>> from skadv._report import load_table
     >>> frame = pd.DataFrame({"age": [30, 40, None, 50],
     ...                       "colour": ["red", None, "blue", "red"],
     ...                       "label": ["no", "yes", "yes", "no"]})
@@ -298,7 +302,11 @@ def load_table(data="mushroom", *, target=None, categorical=None, numeric=None):
     elif isinstance(data, str) and data.lower() in BUNDLED:
         if target is not None:
             raise ReportInputError(
-                f"--target applies to data files only; {data} has its own target"
+                lambda spell: (
+                    f"{spell('target')} applies to data files only; "
+                    f"{data} has its own target"
+                ),
+                parameter="target",
             )
         name, source = data.lower(), "bundled"
         X, y, target, class_names = _load_bundled(name)

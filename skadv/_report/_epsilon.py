@@ -13,7 +13,7 @@ import numpy as np
 
 from ._errors import ReportInputError
 
-#: Candidates of ``--epsilon auto``, in the units of the encoded features
+#: Candidates of ``epsilon="auto"``, in the units of the encoded features
 #: (one-hot columns are 0/1, numeric columns are standardised).
 AUTO_GRID = (0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)
 
@@ -23,7 +23,7 @@ GINI_TIE = 1e-3
 
 
 def parse_epsilon(text):
-    """Parse the ``--epsilon`` option.
+    """Parse the ``epsilon`` option of the report.
 
     Parameters
     ----------
@@ -45,7 +45,7 @@ def parse_epsilon(text):
 
     Examples
     --------
-    >>> from skadv.report import parse_epsilon
+    >>> from skadv._report import parse_epsilon
     >>> parse_epsilon("0.1")
     ((0.0, 0.1), 0.1)
     >>> parse_epsilon("0.05, 0.2")
@@ -63,8 +63,12 @@ def parse_epsilon(text):
             value = math.nan
         if not math.isfinite(value) or value < 0:
             raise ReportInputError(
-                f"could not parse --epsilon {text!r}: expected 'auto' or "
-                "non-negative numbers separated by commas, such as 0.05,0.1"
+                lambda spell: (
+                    f"could not parse {spell('epsilon', text)}: expected "
+                    "'auto' or non-negative numbers separated by commas, such as "
+                    "0.05,0.1"
+                ),
+                parameter="epsilon",
             )
         values.append(value)
     grid = tuple(sorted({0.0, *values}))
@@ -104,7 +108,7 @@ def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
 
     Examples
     --------
-    >>> from skadv.report import select_epsilon
+    >>> from skadv._report import select_epsilon
     >>> select_epsilon([0, 0.1, 0.3], [0.99, 0.98, 0.90], [0.6, 0.8, 0.9],
     ...                tolerance=0.02)
     1

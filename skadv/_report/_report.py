@@ -1,0 +1,473 @@
+"""generate_report: data -> three models -> numbers, figures, page -> folder.
+
+Each stage is a function of its own, called in turn by :func:`generate_report`:
+check the options, load and split the table, fit the three models, evaluate
+them on the test split, and write the folder.
+"""
+
+import contextlib
+import dataclasses
+import json
+import math
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from ..utils._warnings import warn_caller
+from ._data import load_table
+from ._epsilon import GINI_TIE, parse_epsilon
+from ._errors import ReportInputError
+from ._evaluate import evaluate_model
+from ._models import (
+    MODEL_NAMES,
+    fit_models,
+    l1_C,
+    make_model_pipeline,
+    sweep_epsilon,
+)
+from ._output import PAGE_FILE, SUMMARY_FILE, check_output_dir, write_report_folder
+from ._summary import build_summary
+
+#: L1 strength on the mean loss of the paper's experiments, used by default for
+#: the bundled datasets; other tables get the Mushroom value.
+PAPER_L1_LAMBDA = {"mushroom": 0.01, "spambase": 0.02}
+DEFAULT_L1_LAMBDA = 0.01
+
+
+def _check_number(
+    name, value, low, high=None, *, integer=False, low_open=False, high_open=False
+):
+    """Raise unless `value` is a finite number in the range; None: no upper bound."""
+    kind = Integral if integer else Real
+    bad = not isinstance(value, kind) or isinstance(value, bool)
+    if not bad:
+        # Written so that NaN, which compares false with everything, is bad.
+        inside = math.isfinite(value) and low <= value <= (
+            math.inf if high is None else high
+        )
+        bad = not inside or (low_open and value == low) or (high_open and value == high)
+    if bad:
+        what = "an integer" if integer else "a finite number"
+        if high is None:
+            where = f"{'>' if low_open else '>='} {low}"
+        else:
+            left, right = "(" if low_open else "[", ")" if high_open else "]"
+            where = f"in {left}{low}, {high}{right}"
+        raise ReportInputError(
+            f"{name} must be {what} {where}; got {value!r}", parameter=name
+        )
+
+
+def _check_n_jobs(n_jobs):
+    bad = n_jobs is not None and (
+        not isinstance(n_jobs, Integral) or isinstance(n_jobs, bool) or n_jobs == 0
+    )
+    if bad:
+        raise ReportInputError(
+            "n_jobs must be None, a positive number of processes or a negative "
+            f"count from the number of cores (-1: all); got {n_jobs!r}",
+            parameter="n_jobs",
+        )
+
+
+def _check_class_counts(part, labels, least, class_names, hint):
+    """Raise unless each class has `least` rows; `hint(spell)` says what to change."""
+    counts = np.bincount(labels, minlength=2)
+    if counts.min() < least:
+        short = class_names[int(np.argmin(counts))]
+        raise ReportInputError(
+            lambda spell: (
+                f"the {part} split holds {counts.min()} rows of class "
+                f"{short!r}, fewer than the {least} it needs; {hint(spell)}"
+            ),
+            parameter="test_size",
+        )
+
+
+def _split(table, test_size, random_state, cv):
+    y = (table.y == np.unique(table.y)[1]).astype(np.int64)
+    counts = np.bincount(y, minlength=2)
+    needed = int(np.ceil(cv / (1 - test_size))) + 1
+    if counts.min() < needed:
+        raise ReportInputError(
+            f"too few rows of class {table.class_names[int(np.argmin(counts))]!r} "
+            f"({counts.min()}): need at least {needed} for a {test_size:g} test "
+            f"split and {cv}-fold cross-validation"
+        )
+    n_test = math.ceil(test_size * len(y))
+    if n_test < 2 or len(y) - n_test < 2:
+        raise ReportInputError(
+            f"test_size {test_size:g} puts {n_test} of {len(y)} rows in the test "
+            "split; each split needs rows of both classes",
+            parameter="test_size",
+        )
+    X_train, X_test, y_train, y_test = train_test_split(
+        table.X, y, test_size=test_size, random_state=random_state, stratify=y
+    )
+    _check_class_counts(
+        "test",
+        y_test,
+        1,
+        table.class_names,
+        lambda spell: f"raise {spell('test_size')}",
+    )
+    _check_class_counts(
+        "training",
+        y_train,
+        cv,
+        table.class_names,
+        lambda spell: f"lower {spell('test_size')} or {spell('cv')}",
+    )
+    info = {
+        "n_train": int(len(y_train)),
+        "n_test": int(len(y_test)),
+        "class_counts": {name: int(c) for name, c in zip(table.class_names, counts)},
+    }
+    return X_train, X_test, y_train, y_test, info
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    """The checked options of one report.
+
+    ``grid`` and ``fixed`` are parsed from ``epsilon``; ``l1_lambda`` may be
+    None until the table is known (see :func:`_l1_strength`).
+    """
+
+    epsilon: object
+    grid: tuple
+    fixed: object
+    test_size: float
+    random_state: int
+    tolerance: float
+    cv: int
+    C: float
+    l1_lambda: object
+    impact_threshold: float
+    n_jobs: object
+
+
+def _check_options(
+    *,
+    epsilon,
+    test_size,
+    random_state,
+    tolerance,
+    cv,
+    C,
+    l1_lambda,
+    impact_threshold,
+    n_jobs,
+):
+    """Stage 1: every option checked before any data is read."""
+    grid, fixed = parse_epsilon(epsilon)
+    _check_number("test_size", test_size, 0, 1, low_open=True, high_open=True)
+    _check_number("random_state", random_state, 0, 2**32 - 1, integer=True)
+    _check_number("tolerance", tolerance, 0, 1)
+    _check_number("cv", cv, 2, 100, integer=True)
+    # Finite only: summary.json must stay valid JSON, which has no Infinity.
+    _check_number("C", C, 0, low_open=True)
+    if l1_lambda is not None:
+        _check_number("l1_lambda", l1_lambda, 0, low_open=True)
+    _check_number("impact_threshold", impact_threshold, 0, 1)
+    _check_n_jobs(n_jobs)
+    return _Options(
+        epsilon=epsilon,
+        grid=grid,
+        fixed=fixed,
+        test_size=test_size,
+        random_state=random_state,
+        tolerance=tolerance,
+        cv=cv,
+        C=C,
+        l1_lambda=l1_lambda,
+        impact_threshold=impact_threshold,
+        n_jobs=n_jobs,
+    )
+
+
+@contextlib.contextmanager
+def _timed(timing, stage):
+    """Record in ``timing[stage]`` the seconds the block takes."""
+    tick = time.perf_counter()
+    yield
+    timing[stage] = time.perf_counter() - tick
+
+
+def _load(data, target, categorical, numeric, options, say):
+    """Stage 2: the tidy table, its train and test parts, and the split info."""
+    say(f"loading {data if isinstance(data, str) else type(data).__name__}")
+    table = load_table(data, target=target, categorical=categorical, numeric=numeric)
+    X_train, X_test, y_train, y_test, split = _split(
+        table, options.test_size, options.random_state, options.cv
+    )
+    say(
+        f"{len(table.y)} rows, {len(table.categorical)} categorical and "
+        f"{len(table.numeric)} numeric columns; {split['n_train']} train / "
+        f"{split['n_test']} test"
+    )
+    return table, (X_train, X_test, y_train, y_test), split
+
+
+def _l1_strength(options, table, n_train):
+    """The options with ``l1_lambda`` resolved, and the L1 model's C."""
+    l1_lambda = options.l1_lambda
+    if l1_lambda is None:
+        bundled = table.source == "bundled"
+        l1_lambda = PAPER_L1_LAMBDA.get(
+            table.name if bundled else "", DEFAULT_L1_LAMBDA
+        )
+    with np.errstate(over="ignore", divide="ignore"):
+        l1_model_C = l1_C(l1_lambda, n_train)
+    if not 0 < l1_model_C < np.inf:
+        raise ReportInputError(
+            f"l1_lambda {l1_lambda:g} with {n_train} training rows gives "
+            f"the L1 model C = 1 / (l1_lambda * n_train) = {l1_model_C:g}; "
+            "choose a value for which C is a positive finite number",
+            parameter="l1_lambda",
+        )
+    return dataclasses.replace(options, l1_lambda=l1_lambda), l1_model_C
+
+
+def _fit(table, X_train, y_train, options, say, timing):
+    """Stage 3: the epsilon sweep and the three models, warnings recorded.
+
+    Convergence warnings are counted in the summary rather than shown; the
+    others are returned with them, to be issued again once the fits are done.
+    """
+    pipeline = make_model_pipeline(
+        table, C=options.C, random_state=options.random_state
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        with _timed(timing, "sweep"):
+            say(
+                f"sweeping eps over {', '.join(f'{e:g}' for e in options.grid)} "
+                f"with {options.cv}-fold cross-validation"
+            )
+            sweep = sweep_epsilon(
+                pipeline,
+                X_train,
+                y_train,
+                options.grid,
+                fixed=options.fixed,
+                tolerance=options.tolerance,
+                cv=options.cv,
+                random_state=options.random_state,
+                n_jobs=options.n_jobs,
+            )
+        say(f"chosen eps = {sweep.chosen:g}; fitting the natural and L1 models")
+        with _timed(timing, "fit"):
+            models = fit_models(
+                pipeline, X_train, y_train, sweep, l1_lambda=options.l1_lambda
+            )
+    return sweep, models, caught
+
+
+def _evaluate(models, X_test, y_test, epsilon, say):
+    """Stage 4: the numbers and explanations of each model on the test split."""
+    say("explaining the test split with Integrated Gradients")
+    return {
+        name: evaluate_model(name, models[name], X_test, y_test, epsilon=epsilon)
+        for name in MODEL_NAMES
+    }
+
+
+def _settings(options, l1_model_C, caught):
+    """The settings section of the summary."""
+    return {
+        "epsilon_option": str(options.epsilon),
+        "epsilon_grid": [float(e) for e in options.grid],
+        "tolerance": float(options.tolerance),
+        "gini_tie": GINI_TIE,
+        "cv_folds": int(options.cv),
+        "test_size": float(options.test_size),
+        "random_state": int(options.random_state),
+        "C": float(options.C),
+        "l1_lambda": float(options.l1_lambda),
+        "l1_C": float(l1_model_C),
+        "impact_threshold": float(options.impact_threshold),
+        "convergence_warnings": len(
+            [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+        ),
+    }
+
+
+def _reemit_warnings(caught):
+    """Issue the recorded warnings other than convergence ones again.
+
+    They name the caller's line, as a warning raised by the report itself
+    does: the frame that recorded them is deep inside the library.
+    """
+    for warning in caught:
+        if not issubclass(warning.category, ConvergenceWarning):
+            warn_caller(warning.message, warning.category)
+
+
+def _write_outputs(out, summary):
+    """Stage 5: figures, page and summary written to `out` at once."""
+    from ._figures import render_figures
+    from ._html import render_html
+
+    figures = render_figures(summary)
+    files = dict(figures)
+    files[SUMMARY_FILE] = json.dumps(summary, indent=2).encode("utf-8")
+    files[PAGE_FILE] = render_html(summary, figures).encode("utf-8")
+    write_report_folder(out, files)
+
+
+def generate_report(
+    data="mushroom",
+    *,
+    out="report",
+    target=None,
+    categorical=None,
+    numeric=None,
+    epsilon="auto",
+    test_size=0.3,
+    random_state=0,
+    tolerance=0.02,
+    cv=3,
+    C=1.0,
+    l1_lambda=None,
+    impact_threshold=0.05,
+    n_jobs=None,
+    progress=None,
+):
+    """Fit the paper's three model types on a table and write a report folder.
+
+    The natural model (epsilon = 0, L2 penalty), an L1-regularised natural
+    model and an adversarially trained model are fitted on the same training
+    split and compared on the test split: accuracy, ROC AUC, robust accuracy,
+    mean Gini index of Integrated Gradients and the number of encoded features
+    with non-negligible impact. ``out`` receives ``index.html`` (self-contained),
+    ``summary.json`` (every number) and three PNG figures.
+
+    The command line ``skadv report`` (also ``python -m skadv report``) calls
+    this function: each option is the parameter of the same name, spelled the
+    command-line way (``--test-size`` for `test_size`).
+
+    Parameters
+    ----------
+    data : {"mushroom", "spambase"}, path-like or pandas.DataFrame, \
+default="mushroom"
+        Bundled dataset, CSV/TSV/Parquet file, or frame.
+    out : path-like, default="report"
+        Destination folder. It is created, or replaced when it is empty or
+        holds a previous report and nothing else; any other folder, the
+        working directory and read-only folders are refused.
+    target : str, default=None
+        Target column of a file or frame (binary); required with those, not
+        allowed with a bundled dataset.
+    categorical, numeric : list of str, default=None
+        Columns to one-hot encode / to standardise; the others are inferred
+        from their dtypes (numbers are numeric, everything else categorical).
+    epsilon : str or float, default="auto"
+        ``"auto"`` sweeps a default grid and picks epsilon with the paper's
+        recipe; a comma-separated list sweeps those values; a single value is
+        used as given (the sweep then holds 0 and that value).
+    test_size : float, default=0.3
+        Share of rows held out for the test split (the paper's 70/30).
+    random_state : int, default=0
+        Seed of the split and the folds.
+    tolerance : float, default=0.02
+        Accuracy drop accepted when choosing epsilon.
+    cv : int, default=3
+        Folds of the epsilon sweep.
+    C : float, default=1.0
+        Inverse L2 strength of the natural and adversarial models.
+    l1_lambda : float, default=None
+        L1 strength of the L1 model on the mean loss (the paper's convention):
+        its objective is ``mean loss + l1_lambda * ||w||_1``. None means the
+        paper's value for a bundled dataset (0.01 Mushroom, 0.02 Spambase)
+        and 0.01 otherwise.
+    impact_threshold : float, default=0.05
+        Fraction of the largest feature-value impact above which an encoded
+        feature counts as impactful.
+    n_jobs : int, default=None
+        Parallel fits during the sweep.
+    progress : callable, default=None
+        Called with a short message at each stage.
+
+    Returns
+    -------
+    summary : dict
+        The content of ``summary.json``.
+
+    Raises
+    ------
+    ValueError
+        For unusable data, options or output folder, before anything is
+        written. The message names the parameter to change (``target=``,
+        ``out=``, ...), and so does the error's ``parameter`` attribute.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np, pandas as pd
+    >>> import skadv
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=120)
+    >>> frame = pd.DataFrame({"x": x, "noise": rng.normal(size=120),
+    ...                       "kind": rng.choice(["a", "b"], size=120),
+    ...                       "y": (x > 0).astype(int)})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = pathlib.Path(tmp) / "r"
+    ...     summary = skadv.generate_report(frame, target="y", epsilon="0.1",
+    ...                                     out=out)
+    ...     sorted(p.name for p in out.iterdir())
+    ['epsilon_sweep.png', 'feature_impact.png', 'index.html', 'summary.json', \
+'weights.png']
+    >>> summary["epsilon"], summary["models"]["adversarial"]["accuracy"] > 0.9
+    (0.1, True)
+
+    A problem with the inputs stops the report before anything is written, with
+    a message that names the parameter to change:
+
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     try:
+    ...         skadv.generate_report(frame, out=pathlib.Path(tmp) / "r")
+    ...     except ValueError as error:
+    ...         print(error)
+    target= is required with a data file; columns are: x, noise, kind, y
+    """
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    options = _check_options(
+        epsilon=epsilon,
+        test_size=test_size,
+        random_state=random_state,
+        tolerance=tolerance,
+        cv=cv,
+        C=C,
+        l1_lambda=l1_lambda,
+        impact_threshold=impact_threshold,
+        n_jobs=n_jobs,
+    )
+    out = check_output_dir(out)
+
+    timing = {}
+    with _timed(timing, "load"):
+        table, parts, split = _load(data, target, categorical, numeric, options, say)
+    X_train, X_test, y_train, y_test = parts
+    options, l1_model_C = _l1_strength(options, table, split["n_train"])
+    sweep, models, caught = _fit(table, X_train, y_train, options, say, timing)
+    with _timed(timing, "evaluate"):
+        results = _evaluate(models, X_test, y_test, sweep.chosen, say)
+
+    settings = _settings(options, l1_model_C, caught)
+    reference = results["natural"]
+    names = {
+        "encoded": reference.encoded_names,
+        "groups": reference.group_names[reference.groups],
+    }
+    _reemit_warnings(caught)
+    say("drawing figures and writing the report")
+    timing["total"] = time.perf_counter() - started
+    summary = build_summary(table, settings, split, sweep, results, names, timing)
+    _write_outputs(out, summary)
+    return summary
