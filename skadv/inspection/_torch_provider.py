@@ -8,11 +8,20 @@ logits of shape ``(n_samples, n_classes)``; a single column (or a 1-d output) is
 read as the logit of class 1 of a binary problem, like a binary linear model:
 class 1 attributes ``+logit`` and class 0 attributes ``-logit``, and ``"proba"`` is
 the sigmoid of that. With several columns ``"proba"`` is the softmax probability of
-the target column and ``"logit"`` the target column itself.
+the target column and ``"logit"`` the target column itself. The conversion of
+rows to tensors and the input gradient are those of :mod:`skadv.utils._torch`,
+shared with :class:`~skadv.neural_network.AdversarialMLPClassifier`.
 """
 
 import numpy as np
 import torch
+
+from skadv.utils._torch import (
+    as_tensor,
+    module_device,
+    network_dtype,
+    target_value_and_input_gradient,
+)
 
 
 class TorchModuleProvider:
@@ -42,17 +51,14 @@ class TorchModuleProvider:
     def __init__(self, module, sample_shape):
         self.module = module
         self.sample_shape = tuple(sample_shape)
-        first = next(iter(module.parameters()), None)
-        self._dtype = first.dtype if first is not None else torch.get_default_dtype()
-        self._device = first.device if first is not None else torch.device("cpu")
+        self._dtype = network_dtype(module, default=torch.get_default_dtype())
+        self._device = module_device(module)
         self._n_outputs = None
         # numpy dtype in which inputs are best built: no conversion copy needed.
         self.input_dtype = np.dtype(str(self._dtype).removeprefix("torch."))
 
     def _as_tensor(self, X):
-        tensor = torch.as_tensor(
-            np.ascontiguousarray(X), dtype=self._dtype, device=self._device
-        )
+        tensor = as_tensor(X, self._device, self._dtype)
         return tensor.reshape((X.shape[0],) + self.sample_shape)
 
     def _forward(self, inputs):
@@ -103,25 +109,12 @@ class TorchModuleProvider:
     def _output_and_gradient(self, X, target, output):
         """Values (float64) and input gradients (in the module's dtype) of the
         attributed output; see :mod:`skadv.utils._protocol`."""
-        inputs = self._as_tensor(X).requires_grad_(True)
-        target_t = torch.as_tensor(np.asarray(target), device=self._device).long()
-        with torch.enable_grad():
-            logits = self._forward(inputs)
-            if logits.shape[1] == 1:
-                sign = 2.0 * target_t.to(logits.dtype) - 1.0
-                chosen = sign * logits[:, 0]
-                values = torch.sigmoid(chosen) if output == "proba" else chosen
-            elif output == "proba":
-                log_p = torch.log_softmax(logits, dim=1)
-                values = log_p.gather(1, target_t[:, None])[:, 0].exp()
-            else:
-                values = logits.gather(1, target_t[:, None])[:, 0]
-            # Rows are independent, so the gradient of the sum holds every row's own
-            # input gradient; the module's parameter gradients are left untouched.
-            (grads,) = torch.autograd.grad(values.sum(), inputs)
+        values, grads = target_value_and_input_gradient(
+            self._forward, self._as_tensor(X), target, output
+        )
         # Gradients stay in the module's dtype (no float64 copy of a large array);
         # callers accumulate them in float64.
         return (
-            values.detach().cpu().numpy().astype(np.float64),
-            grads.detach().cpu().numpy().reshape(X.shape[0], -1),
+            values.cpu().numpy().astype(np.float64),
+            grads.cpu().numpy().reshape(X.shape[0], -1),
         )

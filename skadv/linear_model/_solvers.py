@@ -17,12 +17,13 @@ runs one epoch of projected minibatch SGD or Adam on the very same function.
 """
 
 import functools
-import warnings
 
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import ThreadpoolController
+
+from skadv.utils._warnings import warn_caller
 
 # History size of L-BFGS-B: the split problem is ill-conditioned along the
 # bounds, and a longer memory cuts the number of passes over the data far more
@@ -207,11 +208,10 @@ def lbfgs(problem, theta0, *, max_iter, tol, verbose=0):
             "weights, or increase C."
         )
     if not result.success:
-        warnings.warn(
+        warn_caller(
             "L-BFGS-B did not converge: "
             f"{result.message}. Increase max_iter ({max_iter}) or scale the data.",
             ConvergenceWarning,
-            stacklevel=3,
         )
     return result.x, int(min(result.nit, max_iter))
 
@@ -457,22 +457,20 @@ def fit_minibatch(
         if stalled >= n_iter_no_change:
             break
     else:
-        warnings.warn(
+        warn_caller(
             f"{solver} reached max_iter={max_iter} epochs before the objective "
             f"stopped improving by tol={tol:g}; increase max_iter.",
             ConvergenceWarning,
-            stacklevel=3,
         )
     # The epoch means are too noisy on small data to compare with anything,
     # but the exact objective of a sensible run never ends far above that of
     # its starting point; one full pass costs less than an epoch.
     end_value = problem.objective(state.theta)[0]
     if end_value > start_value + max(tol, _GROWTH_MARGIN * abs(start_value)):
-        warnings.warn(
+        warn_caller(
             f"{solver} ended with an objective of {end_value:.6g}, above the "
             f"{start_value:.6g} of its starting point: learning_rate="
             f"{learning_rate:g} is too large for these data; lower it.",
             ConvergenceWarning,
-            stacklevel=3,
         )
     return epoch

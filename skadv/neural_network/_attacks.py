@@ -7,10 +7,10 @@ afterwards, and they differentiate with respect to the input only, so no
 gradient ever reaches ``param.grad``.
 """
 
-from contextlib import contextmanager
-
 import torch
 import torch.nn.functional as F
+
+from skadv.utils._torch import eval_mode
 
 #: Step size of the paper's MNIST schedule (features scaled to [0, 1]).
 PAPER_STEP_SIZE = 0.01
@@ -46,17 +46,6 @@ def paper_schedule(epsilon_max):
     if steps <= MAX_SCHEDULE_STEPS:
         return steps, PAPER_STEP_SIZE
     return MAX_SCHEDULE_STEPS, (epsilon_max + 0.1) / MAX_SCHEDULE_STEPS
-
-
-@contextmanager
-def eval_mode(model):
-    """Put ``model`` in eval mode for the duration of the block, then restore it."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
 
 
 def _as_tensor(value, like):

@@ -1,17 +1,33 @@
 """Devices, random generators and network state for :class:`AdversarialMLPClassifier`.
 
 Everything here is about *where* tensors live and how the network's state moves:
-choosing the device, seeding generators on it, copying arrays onto it, taking
-in-memory snapshots for interruption and early stopping, and serialising the
-state through the CPU so that a pickle written on a GPU loads anywhere.
+choosing the device, seeding generators on it, taking in-memory snapshots for
+interruption and early stopping, and serialising the state through the CPU so
+that a pickle written on a GPU loads anywhere. Copying arrays onto a device is
+:func:`skadv.utils._torch.as_tensor`.
 """
 
 import io
-import warnings
 from contextlib import contextmanager
 
-import numpy as np
 import torch
+
+from skadv.utils._torch import module_device
+from skadv.utils._warnings import warn_caller
+
+# The shared home of module_device is skadv.utils._torch; it is named here too
+# because the estimator's inference mixin looks it up with the devices.
+__all__ = [
+    "loadable_device",
+    "make_generator",
+    "module_device",
+    "resolve_device",
+    "restore",
+    "seeded_global_rng",
+    "snapshot",
+    "state_from_bytes",
+    "state_to_bytes",
+]
 
 
 def resolve_device(device):
@@ -30,11 +46,10 @@ def resolve_device(device):
             f"device must be 'auto', 'cpu', 'cuda' or 'cuda:<index>', got {device!r}."
         ) from exc
     if resolved.type == "cuda" and not torch.cuda.is_available():
-        warnings.warn(
+        warn_caller(
             f"device={device!r} was requested but CUDA is not available; "
             "falling back to the CPU.",
             UserWarning,
-            stacklevel=5,
         )
         return torch.device("cpu")
     if resolved.type not in ("cpu", "cuda"):
@@ -56,15 +71,6 @@ def loadable_device(device_name):
     if device.type == "cuda" and not torch.cuda.is_available():
         return torch.device("cpu")
     return device
-
-
-def module_device(module):
-    """Device of the first parameter or buffer of ``module`` (CPU when it has none)."""
-    for tensor in module.parameters():
-        return tensor.device
-    for tensor in module.buffers():
-        return tensor.device
-    return torch.device("cpu")
 
 
 def make_generator(device, seed):
@@ -91,15 +97,6 @@ def seeded_global_rng(device, seed):
         for index in cuda:
             torch.cuda.default_generators[index].manual_seed(int(seed))
         yield
-
-
-def as_tensor(values, device, dtype=torch.float32):
-    """Copy ``values`` (scalar or ndarray) to a tensor on ``device``."""
-    values = np.asarray(values)
-    if not values.flags.writeable:
-        # torch cannot wrap read-only memory (e.g. a memmap); copy instead
-        values = values.copy()
-    return torch.as_tensor(values, dtype=dtype, device=device)
 
 
 def _map_tensors(value, function):

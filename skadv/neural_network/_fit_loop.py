@@ -8,15 +8,15 @@ MLP and turns a ``KeyboardInterrupt`` into a usable network with a warning.
 :func:`unchanged_on_failure` guards a whole call: one that raises, Ctrl-C
 included, leaves the estimator as it was before the call.
 
-The loop reads and writes the estimator's fitted attributes (``n_iter_``,
-``t_``, ``loss_curve_``, ``best_loss_``, ``validation_scores_``,
-``best_validation_score_``) so that warm starts and ``partial_fit`` continue
-where the previous call stopped.
+The loop keeps its count of epochs, samples, losses and scores in a
+:class:`~skadv.neural_network._history.TrainingHistory`, which starts from the
+estimator's (so that warm starts and ``partial_fit`` continue where the
+previous call stopped) and which it hands back to the estimator after every
+completed epoch; only the estimator turns the record into fitted attributes.
 """
 
 import math
 import sys
-import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -25,20 +25,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skadv.neural_network._device import (
-    as_tensor,
     make_generator,
-    module_device,
     restore,
     seeded_global_rng,
     snapshot,
 )
-from skadv.neural_network._inference import (
-    network_dtype,
-    predict_logits,
-    training_rows,
-)
+from skadv.neural_network._inference import predict_logits, training_rows
 from skadv.neural_network._provider import _SEED_MAX as SEED_MAX
 from skadv.neural_network._training import batch_loss_total, build_attack
+from skadv.utils._torch import as_tensor, module_device, network_dtype
+from skadv.utils._warnings import warn_caller
 
 
 class EpochReporter:
@@ -99,7 +95,11 @@ class EpochLoop:
     ----------
     estimator : AdversarialMLPClassifier
         Holds the network (``module_``), its optimizer (``optimizer_``), the
-        ``train_step`` to call per batch and the fitted attributes to update.
+        ``train_step`` to call per batch, the settings of the stopping rule
+        and ``_store_history``, which receives the history after every
+        completed epoch.
+    history : TrainingHistory
+        The history to continue; updated in place.
     X, y : torch.Tensor
         Training inputs and class indices on the device.
     attack : callable
@@ -113,9 +113,18 @@ class EpochLoop:
     """
 
     def __init__(
-        self, estimator, X, y, attack, batch_size, shuffle_generator, validation
+        self,
+        estimator,
+        history,
+        X,
+        y,
+        attack,
+        batch_size,
+        shuffle_generator,
+        validation,
     ):
         self.estimator = estimator
+        self.history = history
         self.X = X
         self.y = y
         self.attack = attack
@@ -142,7 +151,7 @@ class EpochLoop:
             self._check_finite(result[0])
             self._record(*result)
             self.completed += 1
-            if est._no_improvement_count > est.n_iter_no_change:
+            if self.history.no_improvement_count > est.n_iter_no_change:
                 if est.verbose:
                     print(
                         f"No improvement for {est.n_iter_no_change} consecutive "
@@ -181,11 +190,11 @@ class EpochLoop:
                 if self.best_state is not None
                 else "the network of the last completed epoch"
             )
-            warnings.warn(
-                f"Training interrupted during epoch {est.n_iter_ + 1}; keeping "
-                f"{kept} ({est.n_iter_} epochs completed).",
+            n_iter = self.history.n_iter
+            warn_caller(
+                f"Training interrupted during epoch {n_iter + 1}; keeping "
+                f"{kept} ({n_iter} epochs completed).",
                 UserWarning,
-                stacklevel=7,
             )
             return None
         return loss, score
@@ -194,7 +203,7 @@ class EpochLoop:
         if not math.isfinite(loss):
             raise ValueError(
                 f"Training diverged: the mean training loss of epoch "
-                f"{self.estimator.n_iter_ + 1} is {loss}. Rescale X or lower "
+                f"{self.history.n_iter + 1} is {loss}. Rescale X or lower "
                 "learning_rate_init; the estimator is left as it was before "
                 "this call."
             )
@@ -208,7 +217,7 @@ class EpochLoop:
             else torch.arange(n_samples)
         ).to(self.X.device)
         reporter = EpochReporter(
-            est.verbose, est.n_iter_ + 1, -(-n_samples // self.batch_size)
+            est.verbose, self.history.n_iter + 1, -(-n_samples // self.batch_size)
         )
         total = torch.zeros((), dtype=torch.float64, device=self.X.device)
         try:
@@ -230,38 +239,21 @@ class EpochLoop:
         return float(np.mean(predict_logits(module, X_val, device).argmax(1) == y_val))
 
     def _record(self, loss, score):
-        """Book-keep a completed epoch and update the patience counter."""
+        """Book-keep a completed epoch, keep its network if best, publish it.
+
+        The estimator receives the history after every epoch, so its fitted
+        attributes always describe the completed epochs: a ``train_step`` that
+        reads ``n_iter_`` sees the current epoch, and an interrupted fit keeps
+        attributes that match the network it keeps.
+        """
         est = self.estimator
-        est.n_iter_ += 1
-        est.t_ += self.X.shape[0]
-        est.loss_curve_.append(loss)
-        log_epoch(est.verbose, est.n_iter_, loss, score)
-        if score is not None:
-            est.validation_scores_.append(score)
-            if score > est.best_validation_score_:
-                self.best_state = snapshot(est.module_, est.optimizer_)
-            improved = score > est.best_validation_score_ + est.tol
-            est.best_validation_score_ = max(est.best_validation_score_, score)
-        else:
-            improved = loss < est.best_loss_ - est.tol
-            est.best_loss_ = min(est.best_loss_, loss)
-        est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
-
-
-def reset_history(estimator):
-    """Set the training history of a new network: no epoch, no best score yet."""
-    estimator.n_iter_ = 0
-    estimator.t_ = 0
-    estimator.loss_curve_ = []
-    estimator._no_improvement_count = 0
-    if estimator.early_stopping:
-        estimator.validation_scores_ = []
-        estimator.best_validation_score_ = -np.inf
-        estimator.best_loss_ = None
-    else:
-        estimator.validation_scores_ = None
-        estimator.best_validation_score_ = None
-        estimator.best_loss_ = np.inf
+        new_best = self.history.record(
+            loss, score, n_samples=self.X.shape[0], tol=est.tol
+        )
+        log_epoch(est.verbose, self.history.n_iter, loss, score)
+        if new_best:
+            self.best_state = snapshot(est.module_, est.optimizer_)
+        est._store_history(self.history)
 
 
 @contextmanager
@@ -316,8 +308,9 @@ def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
     Parameters
     ----------
     estimator : AdversarialMLPClassifier
-        Initialised: ``module_`` and ``optimizer_`` exist on ``device`` and the
-        fitted attributes hold the history to continue.
+        Initialised: ``module_`` and ``optimizer_`` exist on ``device`` and
+        ``_training_history()`` gives the history to continue, which the loop
+        hands back through ``_store_history`` after every completed epoch.
     X : ndarray of shape (n_samples, n_features)
         Validated training inputs.
     y : ndarray of shape (n_samples,)
@@ -364,8 +357,10 @@ def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
     X_t = training_rows(X, device, network_dtype(estimator.module_))
     y_t = as_tensor(y, device, dtype=torch.long)
     shuffle_generator = make_generator("cpu", rng.randint(SEED_MAX))
+    history = estimator._training_history()
     loop = EpochLoop(
         estimator,
+        history,
         X_t,
         y_t,
         attack,
@@ -375,9 +370,8 @@ def fit_network(estimator, X, y, *, epsilon, clip, device, epochs, incremental):
     )
     with seeded_global_rng(device, rng.randint(SEED_MAX)):
         stopped = loop.run(epochs)
-    if not incremental and not stopped and estimator.n_iter_ == estimator.max_iter:
-        warnings.warn(
+    if not incremental and not stopped and history.n_iter == estimator.max_iter:
+        warn_caller(
             f"Stopped after max_iter={estimator.max_iter} epochs without converging.",
             ConvergenceWarning,
-            stacklevel=5,
         )

@@ -8,61 +8,38 @@ rows batch by batch to bound memory, differentiates with respect to the inputs
 only (parameter gradients are never touched), and returns float64 ndarrays.
 
 Inputs are cast batch by batch to the dtype of the network's parameters (see
-:func:`network_dtype`), and a scipy sparse ``X`` is densified one batch at a
-time, so no dense copy of a whole sparse matrix is ever made.
+:func:`~skadv.utils._torch.network_dtype`), and a scipy sparse ``X`` is
+densified one batch at a time, so no dense copy of a whole sparse matrix is
+ever made. The conversions, the eval mode and the input gradient of a target
+output are those of :mod:`skadv.utils._torch`, shared with the provider of
+plain torch modules.
 """
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 
-from skadv.neural_network._attacks import eval_mode
-from skadv.neural_network._device import as_tensor
+from skadv.utils._torch import (
+    as_tensor,
+    eval_mode,
+    network_dtype,
+    target_value_and_input_gradient,
+)
 
 #: Rows per forward pass at inference; bounds memory for large inputs.
 INFERENCE_BATCH_SIZE = 512
 
-
-def network_dtype(module):
-    """Floating dtype of the network's parameters (float32 when it has none).
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-        The network.
-
-    Returns
-    -------
-    dtype : torch.dtype
-    """
-    for tensor in module.parameters():
-        if tensor.is_floating_point():
-            return tensor.dtype
-    return torch.float32
-
-
-def rows_as_tensor(X, rows, device, dtype):
-    """Rows ``rows`` of ``X`` as a dense tensor of ``dtype`` on ``device``.
-
-    Parameters
-    ----------
-    X : ndarray or scipy sparse matrix or array of shape (n_samples, n_features)
-        The inputs; only the selected rows of a sparse ``X`` are densified.
-    rows : slice or ndarray of int
-        The rows to take.
-    device : torch.device
-        Where the tensor goes.
-    dtype : torch.dtype
-        Its dtype, that of the network.
-
-    Returns
-    -------
-    tensor : torch.Tensor of shape (n_rows, n_features)
-    """
-    block = X[rows]
-    if sp.issparse(block):
-        block = block.toarray()
-    return as_tensor(np.ascontiguousarray(block), device, dtype=dtype)
+# network_dtype lives in skadv.utils._torch; the estimator's inference mixin
+# looks it up here, with the rest of the inference.
+__all__ = [
+    "INFERENCE_BATCH_SIZE",
+    "SparseRows",
+    "network_dtype",
+    "output_and_gradient",
+    "predict_logits",
+    "robust_correct",
+    "training_rows",
+]
 
 
 class SparseRows:
@@ -93,7 +70,7 @@ class SparseRows:
     def __getitem__(self, index):
         if isinstance(index, torch.Tensor):
             index = index.cpu().numpy()
-        return rows_as_tensor(self.matrix, index, self.device, self.dtype)
+        return as_tensor(self.matrix[index], self.device, self.dtype)
 
 
 def training_rows(X, device, dtype):
@@ -147,7 +124,7 @@ def predict_logits(module, X, device, batch_size=INFERENCE_BATCH_SIZE):
     out = []
     with eval_mode(module), torch.no_grad():
         for rows in _batches(X.shape[0], batch_size):
-            logits = module(rows_as_tensor(X, rows, device, dtype))
+            logits = module(as_tensor(X[rows], device, dtype))
             out.append(logits.double().cpu().numpy())
     if not out:
         return np.empty((0, 0))
@@ -182,18 +159,12 @@ def output_and_gradient(
     dtype = network_dtype(module)
     values = np.empty(X.shape[0])
     grads = np.empty(X.shape, dtype=np.float64)
-    with eval_mode(module), torch.enable_grad():
+    with eval_mode(module):
         for rows in _batches(X.shape[0], batch_size):
-            X_batch = rows_as_tensor(X, rows, device, dtype).requires_grad_(True)
-            t = torch.as_tensor(target[rows], dtype=torch.long, device=device)
-            logits = module(X_batch)
-            if output == "proba":
-                chosen = torch.softmax(logits, dim=1).gather(1, t[:, None])[:, 0]
-            else:
-                chosen = logits.gather(1, t[:, None])[:, 0]
-            # rows are independent, so the gradient of the sum is per row
-            (grad,) = torch.autograd.grad(chosen.sum(), X_batch)
-            values[rows] = chosen.detach().double().cpu().numpy()
+            value, grad = target_value_and_input_gradient(
+                module, as_tensor(X[rows], device, dtype), target[rows], output
+            )
+            values[rows] = value.double().cpu().numpy()
             grads[rows] = grad.double().cpu().numpy()
     return values, grads
 
@@ -228,7 +199,7 @@ def robust_correct(
     correct = np.empty(X.shape[0], dtype=bool)
     with eval_mode(module):
         for rows in _batches(X.shape[0], batch_size):
-            X_batch = rows_as_tensor(X, rows, device, dtype)
+            X_batch = as_tensor(X[rows], device, dtype)
             known = torch.as_tensor(y[rows] >= 0, device=device)
             y_batch = as_tensor(np.maximum(y[rows], 0), device, dtype=torch.long)
             with torch.no_grad():

@@ -4,11 +4,14 @@ The estimator validates, dispatches and holds the fitted attributes; the torch
 work lives in private modules imported inside the methods that need them, so
 that this module, and constructing the estimator, never import torch:
 ``_fit_loop`` (epochs, early stopping, interruption), ``_training`` (attack,
-loss and step of one minibatch), ``_inference`` (logits, input gradients,
-robustness checks) and ``_device`` (devices, generators, state snapshots and
-their CPU serialisation). Mixins add inference for numpy callers
+loss terms and step of one minibatch), ``_inference`` (logits, input
+gradients, robustness checks) and ``_device`` (devices, generators, state
+snapshots and their CPU serialisation). Mixins add inference for numpy callers
 (``_provider``), the network's construction, device, optimizer and pickling
-(``_persistence``), and a ``score`` that checks its labels and weights.
+(``_persistence``), the overridable per-minibatch hooks (``_train_hooks``) and
+a ``score`` that checks its labels and weights. The training history is a
+``_history.TrainingHistory`` record that the estimator alone turns into its
+fitted attributes.
 """
 
 from numbers import Integral, Real
@@ -22,8 +25,10 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import validate_data
 
 from skadv.metrics._accuracy import CheckedAccuracyMixin
+from skadv.neural_network._history import TrainingHistory
 from skadv.neural_network._persistence import NetworkStateMixin
 from skadv.neural_network._provider import _SEED_MAX, TorchNetworkProviderMixin
+from skadv.neural_network._train_hooks import TrainingHooksMixin
 from skadv.neural_network._validation import (
     check_float32_range,
     check_known_labels,
@@ -34,9 +39,14 @@ from skadv.neural_network._validation import (
 )
 
 
+def _copied(scores):
+    return None if scores is None else list(scores)
+
+
 class AdversarialMLPClassifier(
     NetworkStateMixin,
     TorchNetworkProviderMixin,
+    TrainingHooksMixin,
     CheckedAccuracyMixin,
     ClassifierMixin,
     BaseEstimator,
@@ -177,8 +187,11 @@ class AdversarialMLPClassifier(
     Notes
     -----
     The attacks run with the network in eval mode and differentiate with respect
-    to the inputs only. Each minibatch goes through :meth:`train_step`, which a
-    subclass may override to change how a batch is trained.
+    to the inputs only. Each minibatch goes through :meth:`train_step`, made of
+    hooks that a subclass may override one at a time: :meth:`attack_batch` (the
+    inputs to train on) and :meth:`compute_loss`, the sum of
+    :meth:`data_loss` (the cross-entropy) and :meth:`penalty` (``alpha`` and
+    ``l1``), so that a new data term keeps the penalties.
 
     Interrupting ``fit`` (Ctrl-C) keeps the network of the last completed epoch
     (the best one so far with ``early_stopping``) and warns. Before the first
@@ -420,72 +433,7 @@ class AdversarialMLPClassifier(
             incremental=incremental,
         )
 
-    def train_step(self, X_batch, y_batch, attack):
-        """Train the network on one minibatch; override to change how.
-
-        The default attacks the batch, computes the cross-entropy of the attacked
-        batch plus the ``alpha`` and ``l1`` penalties with the network in train
-        mode, and takes one Adam step. ``fit`` and ``partial_fit`` call this
-        method once per minibatch, in a subclass too, with everything else
-        (shuffling, devices, early stopping, interruption, progress) unchanged.
-
-        Parameters
-        ----------
-        X_batch : torch.Tensor of shape (batch_size, n_features)
-            Clean inputs on the training device, dense even when ``X`` is
-            sparse, in the dtype of the network (see ``module_``).
-        y_batch : torch.Tensor of shape (batch_size,)
-            Class indices into ``classes_`` (int64), on the same device.
-        attack : callable
-            The configured attack, ``attack(module, X, y) -> X_adv``; it
-            returns ``X`` unchanged for natural training, runs the network in
-            eval mode and never writes parameter gradients.
-
-        Returns
-        -------
-        loss : torch.Tensor or float
-            Mean training loss of the batch; ``loss_curve_`` averages it over
-            the epoch, weighted by batch size.
-
-        Examples
-        --------
-        Train on clean and attacked examples alike (half-adversarial training):
-
-        >>> import torch
-        >>> import torch.nn.functional as F
-        >>> from sklearn.datasets import load_digits
-        >>> from skadv.neural_network import AdversarialMLPClassifier
-        >>> class HalfAdversarial(AdversarialMLPClassifier):
-        ...     def train_step(self, X_batch, y_batch, attack):
-        ...         X_adv = attack(self.module_, X_batch, y_batch)
-        ...         self.module_.train()
-        ...         logits = self.module_(torch.cat([X_batch, X_adv]))
-        ...         loss = F.cross_entropy(logits, torch.cat([y_batch, y_batch]))
-        ...         self.optimizer_.zero_grad()
-        ...         loss.backward()
-        ...         self.optimizer_.step()
-        ...         return loss.detach()
-        >>> X, y = load_digits(return_X_y=True)
-        >>> clf = HalfAdversarial(epsilon=0.05, attack="fgsm", max_iter=2,
-        ...                       hidden_layer_sizes=(16,), device="cpu",
-        ...                       random_state=0).fit(X[:200] / 16, y[:200])
-        >>> len(clf.loss_curve_)
-        2
-        """
-        from skadv.neural_network._training import train_step
-
-        return train_step(
-            self.module_,
-            self.optimizer_,
-            X_batch,
-            y_batch,
-            attack,
-            alpha=self.alpha,
-            l1=self.l1,
-        )
-
     def _initialize(self, device, dtype):
-        from skadv.neural_network._fit_loop import reset_history
         from skadv.neural_network._modules import resolve_input_shape
 
         self._random_state = check_random_state(self.random_state)
@@ -496,7 +444,34 @@ class AdversarialMLPClassifier(
         self.module_ = self._build_module(self._random_state.randint(_SEED_MAX), dtype)
         self.device_ = "cpu"
         self._move_to(device, optimizer_state=None)
-        reset_history(self)
+        self._store_history(TrainingHistory.start(self.early_stopping))
+
+    def _training_history(self):
+        """The fitted training history as a record the epoch loop continues."""
+        return TrainingHistory(
+            n_iter=self.n_iter_,
+            t=self.t_,
+            loss_curve=list(self.loss_curve_),
+            best_loss=self.best_loss_,
+            validation_scores=_copied(self.validation_scores_),
+            best_validation_score=self.best_validation_score_,
+            no_improvement_count=self._no_improvement_count,
+        )
+
+    def _store_history(self, history):
+        """Set the fitted attributes of the training history from ``history``.
+
+        The only place they are written: at initialisation, and by the epoch
+        loop after every completed epoch. The lists are copied, so that later
+        epochs never change attributes already handed out.
+        """
+        self.n_iter_ = history.n_iter
+        self.t_ = history.t
+        self.loss_curve_ = list(history.loss_curve)
+        self.best_loss_ = history.best_loss
+        self.validation_scores_ = _copied(history.validation_scores)
+        self.best_validation_score_ = history.best_validation_score
+        self._no_improvement_count = history.no_improvement_count
 
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":

@@ -14,9 +14,7 @@ from numbers import Integral
 import torch
 from torch import nn
 
-from skadv.neural_network._attacks import eval_mode
-from skadv.neural_network._device import module_device
-from skadv.neural_network._inference import network_dtype
+from skadv.utils._torch import eval_mode, module_device, network_dtype
 
 _ACTIVATIONS = {
     "identity": nn.Identity,

@@ -1,10 +1,12 @@
-"""What training on one minibatch means: the attack, the loss and the step.
+"""The torch pieces of training on one minibatch: attack, loss terms and step.
 
 :func:`build_attack` turns the estimator's attack parameters into a callable
-``attack(module, X, y)``; :func:`training_loss` is the penalised cross-entropy;
-:func:`train_step` attacks a batch and takes one optimizer step on it. The
-estimator's overridable ``train_step`` method delegates here, and the epoch loop
-in :mod:`skadv.neural_network._fit_loop` calls that method once per batch.
+``attack(module, X, y)``; :func:`cross_entropy` and :func:`weight_penalty` are
+the two terms of the training loss and :func:`optimizer_step` applies it. The
+estimator's overridable hooks (``train_step``, ``attack_batch``,
+``compute_loss``, ``data_loss``, ``penalty``, in
+:mod:`skadv.neural_network._train_hooks`) are made of these, and the epoch loop
+in :mod:`skadv.neural_network._fit_loop` calls ``train_step`` once per batch.
 """
 
 import numpy as np
@@ -12,8 +14,9 @@ import torch
 import torch.nn.functional as F
 
 from skadv.neural_network._attacks import fgsm, paper_schedule, pgd
-from skadv.neural_network._device import as_tensor, make_generator
+from skadv.neural_network._device import make_generator
 from skadv.neural_network._modules import penalized_weights
+from skadv.utils._torch import as_tensor
 
 
 class AttackSpec:
@@ -109,70 +112,74 @@ def build_attack(kind, epsilon, clip, device, seed, *, steps, step_size, random_
     )
 
 
-def training_loss(module, X, y, alpha, l1):
-    """Mean cross-entropy plus the weight penalties, as one differentiable scalar.
+def weight_penalty(module, n_samples, *, alpha, l1):
+    """The ``alpha`` and ``l1`` penalties of the weights, as one scalar.
 
     ``alpha`` is an L2 penalty scaled like scikit-learn's MLP,
-    ``0.5 * alpha * ||W||^2 / batch_size``; ``l1`` is the paper's L1 baseline,
+    ``0.5 * alpha * ||W||^2 / n_samples``; ``l1`` is the paper's L1 baseline,
     ``l1 * ||W||_1``. Biases are not penalized.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network.
+    n_samples : int
+        Size of the minibatch the penalty is added to.
+    alpha, l1 : float
+        Penalty strengths.
+
+    Returns
+    -------
+    penalty : torch.Tensor or float
+        A 0-d tensor attached to the graph of the weights, or ``0.0`` when
+        both strengths are zero.
+    """
+    penalty = 0.0
+    if alpha or l1:
+        weights = penalized_weights(module)
+        if alpha:
+            squares = sum(w.pow(2).sum() for w in weights)
+            penalty = penalty + 0.5 * alpha * squares / n_samples
+        if l1:
+            penalty = penalty + l1 * sum(w.abs().sum() for w in weights)
+    return penalty
+
+
+def cross_entropy(module, X, y):
+    """Mean cross-entropy of the network's logits of ``X`` against ``y``.
 
     Parameters
     ----------
     module : torch.nn.Module
         The network, in the mode the loss should be computed in.
     X : torch.Tensor of shape (n_samples, n_features)
-        Inputs (adversarial when attacking).
+        Inputs.
     y : torch.Tensor of shape (n_samples,)
         Class indices.
-    alpha, l1 : float
-        Penalty strengths.
 
     Returns
     -------
     loss : torch.Tensor
         A 0-d tensor attached to the graph of the parameters.
     """
-    loss = F.cross_entropy(module(X), y)
-    if alpha or l1:
-        weights = penalized_weights(module)
-        if alpha:
-            squares = sum(w.pow(2).sum() for w in weights)
-            loss = loss + 0.5 * alpha * squares / X.shape[0]
-        if l1:
-            loss = loss + l1 * sum(w.abs().sum() for w in weights)
-    return loss
+    return F.cross_entropy(module(X), y)
 
 
-def train_step(module, optimizer, X, y, attack, *, alpha, l1):
-    """Attack one minibatch, then take one optimizer step on the attacked batch.
-
-    The attack differentiates with respect to its input only and leaves the
-    network in the mode it found, so the gradients the optimizer applies are
-    those of the training loss alone, computed in train mode.
+def optimizer_step(optimizer, loss):
+    """One step of ``optimizer`` down the gradient of ``loss``.
 
     Parameters
     ----------
-    module : torch.nn.Module
-        The network.
     optimizer : torch.optim.Optimizer
-        Its optimizer.
-    X : torch.Tensor of shape (n_samples, n_features)
-        Clean minibatch on the training device.
-    y : torch.Tensor of shape (n_samples,)
-        Class indices.
-    attack : callable
-        ``attack(module, X, y)`` returning the inputs to train on.
-    alpha, l1 : float
-        Weight penalties, see :func:`training_loss`.
+        The network's optimizer.
+    loss : torch.Tensor
+        A differentiable 0-d loss.
 
     Returns
     -------
     loss : torch.Tensor
-        The detached 0-d training loss of the batch.
+        The loss, detached.
     """
-    module.train()
-    X_train = attack(module, X, y)
-    loss = training_loss(module, X_train, y, alpha, l1)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()

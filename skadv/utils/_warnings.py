@@ -1,10 +1,11 @@
 """Warnings attributed to the caller's own code, however deep they are raised.
 
 A warning raised inside skadv names the line that called into the library: the
-first frame of the stack that belongs neither to skadv nor to the scikit-learn
-or standard-library machinery in between (``_fit_context``, ``validate_params``,
-``contextlib``). Counting stack levels by hand breaks whenever a call path gains
-or loses a frame, and differs between ``fit`` and ``partial_fit``.
+first frame of the stack that belongs neither to skadv nor to the machinery in
+between: scikit-learn (``_fit_context``, ``validate_params``), joblib (the
+linear solvers run in ``joblib.Parallel`` even with one job) and ``contextlib``.
+Counting stack levels by hand breaks whenever a call path gains or loses a
+frame, and differs between ``fit`` and ``partial_fit``.
 """
 
 import contextlib
@@ -13,13 +14,14 @@ import os
 import sys
 import warnings
 
+import joblib
 import sklearn
 
 import skadv
 
 # Frames from these folders and files are skipped when looking for the caller.
 _LIBRARY_PREFIXES = tuple(
-    os.path.dirname(module.__file__) + os.sep for module in (skadv, sklearn)
+    os.path.dirname(module.__file__) + os.sep for module in (skadv, sklearn, joblib)
 )
 _PLUMBING_FILES = frozenset({contextlib.__file__, functools.__file__})
 
@@ -37,7 +39,7 @@ def caller_stacklevel():
     stacklevel : int
         For a ``warnings.warn`` call made in the function that calls this one,
         the number of frames up to the first one outside skadv, scikit-learn,
-        ``contextlib`` and ``functools``. When every frame is library code (a
+        joblib, ``contextlib`` and ``functools``. When every frame is library code (a
         joblib worker thread, say) the outermost frame is named.
 
     Examples
