@@ -16,6 +16,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from skadv.utils._validation import default_feature_names, encoded_feature_names
+
 
 def _one_hot_parents(encoder):
     counts = []
@@ -63,11 +65,8 @@ def _pipeline_parents(pipe, n_in):
 def _parents_by_name(trans, n_in):
     names_in = getattr(trans, "feature_names_in_", None)
     if names_in is None:
-        names_in = np.asarray([f"x{i}" for i in range(n_in)], dtype=object)
-    try:
-        names_out = trans.get_feature_names_out()
-    except (AttributeError, ValueError, TypeError):
-        names_out = None
+        names_in = default_feature_names(n_in)
+    names_out = encoded_feature_names(trans)
     lookup = {name: i for i, name in enumerate(np.asarray(names_in).tolist())}
     if names_out is None or any(name not in lookup for name in names_out):
         raise ValueError(

@@ -8,6 +8,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 
+from skadv.utils._validation import check_budget
+
 #: The parameters of AdversarialLogisticRegression that enter float64 arithmetic
 #: as scalars; epsilon, possibly an array, is checked by check_epsilon.
 _FLOAT_PARAMS = ("C", "tol", "learning_rate")
@@ -63,6 +65,8 @@ def _as_float(value):
 def check_epsilon(epsilon, n_features):
     """Validate a budget and broadcast it to one entry per feature.
 
+    The checks are those of :func:`~skadv.utils._validation.check_budget`.
+
     Parameters
     ----------
     epsilon : float or array-like of shape (n_features,)
@@ -81,28 +85,7 @@ def check_epsilon(epsilon, n_features):
     >>> check_epsilon(0.5, 3)
     array([0.5, 0.5, 0.5])
     """
-    try:
-        eps = np.array(epsilon, dtype=np.float64)
-    except OverflowError as exc:
-        raise ValueError(
-            f"epsilon must be finite and non-negative; it holds an int beyond "
-            f"the float64 range (about 1.8e308): {exc}."
-        ) from exc
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"epsilon must be a non-negative float or an array of {n_features} "
-            f"non-negative floats, got {epsilon!r}."
-        ) from exc
-    if eps.ndim == 0:
-        eps = np.full(n_features, float(eps))
-    elif eps.shape != (n_features,):
-        raise ValueError(
-            f"epsilon must be a scalar or have shape ({n_features},), one budget per "
-            f"feature, but has shape {eps.shape}."
-        )
-    if not np.all(np.isfinite(eps)) or np.any(eps < 0):
-        raise ValueError(f"epsilon must be finite and non-negative, got {epsilon!r}.")
-    return eps
+    return check_budget(epsilon, n_features, broadcast=True)
 
 
 def check_class_weight(class_weight, classes, y):

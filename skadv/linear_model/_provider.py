@@ -13,7 +13,7 @@ from scipy.special import expit
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from skadv.linear_model._checks import check_epsilon
+from skadv.utils._validation import check_budget, class_indices
 
 
 class LinearProviderMixin:
@@ -59,10 +59,12 @@ class LinearProviderMixin:
         # meant for iterative attacks have nothing to tune and are ignored.
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        eps = check_epsilon(epsilon, self.n_features_in_)
-        y = np.asarray(y)
-        known = np.isin(y, self.classes_)
-        true = np.searchsorted(self.classes_, y).clip(0, self.classes_.shape[0] - 1)
+        eps = check_budget(epsilon, self.n_features_in_, broadcast=True)
+        # An unknown label is marked -1 and counts as a wrong prediction; any
+        # class stands in for it in the arithmetic below.
+        index = class_indices(y, self.classes_, unknown="mark")
+        known = index >= 0
+        true = np.maximum(index, 0)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         if self.coef_.shape[0] == 1:
             shift = float(eps @ np.abs(self.coef_[0]))

@@ -11,7 +11,8 @@ accuracy accept and refuse the same labels and weights.
 from sklearn.metrics import accuracy_score
 from sklearn.utils.validation import check_is_fitted
 
-from skadv.metrics._robust import _checked_labels, checked_sample_weight
+from skadv.metrics._robust import checked_sample_weight
+from skadv.utils._validation import checked_labels
 
 
 class CheckedAccuracyMixin:
@@ -40,6 +41,6 @@ class CheckedAccuracyMixin:
             Weighted share of correct predictions, in [0, 1].
         """
         check_is_fitted(self)
-        y = _checked_labels(y, self.classes_)
+        y = checked_labels(y, self.classes_)
         weights = checked_sample_weight(sample_weight, y.shape[0])
         return float(accuracy_score(y, self.predict(X), sample_weight=weights))

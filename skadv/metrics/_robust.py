@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_consistent_length
 
 from skadv.utils import final_estimator_and_inputs
-from skadv.utils._labels import checked_labels as _checked_labels
+from skadv.utils._validation import checked_labels
 
 #: The attack parameters of the networks' robust accuracy, with their domains.
 #: A step size must be finite: an infinite one times a zero gradient sign is
@@ -210,7 +210,7 @@ def robust_accuracy_score(
             "AdversarialMLPClassifier, or a Pipeline ending in one); got "
             f"{type(final).__name__}."
         )
-    y = _checked_labels(y, getattr(final, "classes_", None))
+    y = checked_labels(y, getattr(final, "classes_", None))
     check_consistent_length(X_final, y)
     sample_weight = checked_sample_weight(sample_weight, y.shape[0])
     correct = np.asarray(robust_correct(X_final, y, epsilon, **attack_params))

@@ -15,9 +15,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skadv.neural_network._validation import (
     check_float32_range,
     check_restarts,
-    label_indices,
     validated_budget,
 )
+from skadv.utils._validation import class_indices
 
 #: Exclusive upper bound of the seeds drawn from a random state.
 _SEED_MAX = 2**31 - 1
@@ -122,5 +122,6 @@ class TorchNetworkProviderMixin:
             step_size=step_size,
             random_start=self.random_start,
         )
-        index = label_indices(y, self.classes_)
+        # A label the network does not know counts as a wrong prediction.
+        index = class_indices(y, self.classes_, unknown="mark")
         return robust_correct(self.module_, X, index, attack, device, restarts=restarts)

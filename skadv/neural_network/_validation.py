@@ -12,6 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.multiclass import unique_labels
 
+from skadv.utils._validation import check_budget
+
 
 def validated_budget(epsilon, clip, n_features, dtype=np.float32):
     """Float arrays for ``epsilon`` and the ``clip`` bounds, checked against X.
@@ -32,27 +34,14 @@ def validated_budget(epsilon, clip, n_features, dtype=np.float32):
     Returns
     -------
     epsilon : ndarray of shape () or (n_features,)
-        Finite and non-negative.
+        Finite and non-negative, as :func:`~skadv.utils._validation.check_budget`
+        checks it, and within the range of ``dtype``.
     clip : None or (ndarray, ndarray)
         Bounds broadcast to shape (n_features,), with ``low < high``.
     """
     dtype = np.dtype(dtype)
     limit = np.finfo(dtype).max
-    try:
-        epsilon = np.asarray(epsilon, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"epsilon must be a real number or an array of them; got {epsilon!r}."
-        ) from exc
-    if epsilon.ndim not in (0, 1) or (
-        epsilon.ndim == 1 and epsilon.shape[0] != n_features
-    ):
-        raise ValueError(
-            "epsilon must be a scalar or an array of shape (n_features,) = "
-            f"({n_features},), got shape {epsilon.shape}."
-        )
-    if not np.all(np.isfinite(epsilon)) or np.any(epsilon < 0):
-        raise ValueError("epsilon must be finite and >= 0.")
+    epsilon = check_budget(epsilon, n_features)
     if np.any(epsilon > limit):
         # the attacks would perturb by inf, and inf - inf is NaN
         raise ValueError(
@@ -200,22 +189,3 @@ def partial_fit_classes(y, classes, fitted_classes):
         )
     check_known_labels(y, fitted_classes, "partial_fit")
     return fitted_classes
-
-
-def label_indices(y, classes):
-    """Index of each label of ``y`` in the sorted ``classes``, -1 when unknown.
-
-    Parameters
-    ----------
-    y : array-like of shape (n_samples,)
-        Labels.
-    classes : ndarray of shape (n_classes,)
-        Sorted class labels.
-
-    Returns
-    -------
-    index : ndarray of int of shape (n_samples,)
-    """
-    y = np.asarray(y)
-    index = np.searchsorted(classes, y).clip(0, len(classes) - 1)
-    return np.where(classes[index] == y, index, -1)
