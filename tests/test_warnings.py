@@ -128,3 +128,12 @@ def test_linear_solver_warnings_name_the_caller(noisy, params, match, n_classes)
     _assert_named_here(ConvergenceWarning, match, lambda: clf.fit(X, y))
     pipeline = make_pipeline(StandardScaler(), clf)
     _assert_named_here(ConvergenceWarning, match, lambda: pipeline.fit(X, y))
+
+
+def test_unbounded_loss_warning_names_the_caller():
+    X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    y = np.array([0, 0, 1, 1])
+    model = AdversarialLogisticRegression(epsilon=0.0, C=np.inf)
+    with pytest.warns(ConvergenceWarning, match="no minimiser") as caught:
+        model.fit(X, y)
+    assert [w.filename for w in caught if "minimiser" in str(w.message)] == [__file__]

@@ -1,6 +1,5 @@
 """Checks of the inputs of AdversarialLogisticRegression and of its solutions."""
 
-import warnings
 from numbers import Integral
 
 import numpy as np
@@ -8,10 +7,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 
-from skadv.utils._validation import check_budget
+from skadv.utils._warnings import warn_caller
 
 #: The parameters of AdversarialLogisticRegression that enter float64 arithmetic
-#: as scalars; epsilon, possibly an array, is checked by check_epsilon.
+#: as scalars; epsilon, possibly an array, is checked by
+#: skadv.utils._validation.check_budget.
 _FLOAT_PARAMS = ("C", "tol", "learning_rate")
 
 
@@ -60,32 +60,6 @@ def _as_float(value):
         return float(value)
     except OverflowError:
         return np.inf
-
-
-def check_epsilon(epsilon, n_features):
-    """Validate a budget and broadcast it to one entry per feature.
-
-    The checks are those of :func:`~skadv.utils._validation.check_budget`.
-
-    Parameters
-    ----------
-    epsilon : float or array-like of shape (n_features,)
-        Non-negative finite budget(s).
-    n_features : int
-        Number of features the budget applies to.
-
-    Returns
-    -------
-    epsilon : ndarray of shape (n_features,)
-        A new float64 array.
-
-    Examples
-    --------
-    >>> from skadv.linear_model._checks import check_epsilon
-    >>> check_epsilon(0.5, 3)
-    array([0.5, 0.5, 0.5])
-    """
-    return check_budget(epsilon, n_features, broadcast=True)
 
 
 def check_class_weight(class_weight, classes, y):
@@ -271,10 +245,9 @@ def warn_if_unbounded(X, problems, fitted, epsilon):
     else:
         how = "linearly separable"
     norm = float(np.abs(coef[separable]).sum(axis=1).max())
-    warnings.warn(
+    warn_caller(
         f"{which} {how}, so with C=inf the loss has no minimiser: it keeps "
         "decreasing as the coefficients grow, and coef_ (l1 norm "
         f"{norm:.3g}) only reflects where the solver stopped. Use a finite C.",
         ConvergenceWarning,
-        stacklevel=4,
     )

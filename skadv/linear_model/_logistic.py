@@ -20,7 +20,6 @@ from sklearn.utils.validation import (
 
 from skadv.linear_model._checks import (
     check_class_weight,
-    check_epsilon,
     check_numeric_params,
     check_partial_fit_classes,
     check_weight_scale,
@@ -36,6 +35,7 @@ from skadv.linear_model._solvers import (
     minibatch_epoch,
 )
 from skadv.metrics._accuracy import CheckedAccuracyMixin
+from skadv.utils._validation import check_budget
 
 # A projected gradient below 1e-6 puts the objective within about 1e-6
 # relative of its minimum on the benchmark data (1e-8 or closer on standardized
@@ -356,7 +356,7 @@ class AdversarialLogisticRegression(
                 "This solver needs samples of at least 2 classes in the data, but "
                 f"the data contains only one class: {classes[0]!r}."
             )
-        eps = check_epsilon(self.epsilon, X.shape[1])
+        eps = check_budget(self.epsilon, X.shape[1], broadcast=True)
         problems = self._problems(y, sample_weight, classes)
         check_weight_scale(float(problems[0][1].sum()), self.C)
         coef, intercept = self._starting_points(problems, X.shape[1])
@@ -420,7 +420,7 @@ class AdversarialLogisticRegression(
         classes = check_partial_fit_classes(
             classes, None if first else self.classes_, self.class_weight, y
         )
-        eps = check_epsilon(self.epsilon, X.shape[1])
+        eps = check_budget(self.epsilon, X.shape[1], broadcast=True)
         problems = self._problems(y, sample_weight, classes)
         # The epoch updates the states and the generator in place: it works on
         # copies, which replace the originals only once it has finished.

@@ -12,22 +12,7 @@ from contextlib import contextmanager
 
 import torch
 
-from skadv.utils._torch import module_device
 from skadv.utils._warnings import warn_caller
-
-# The shared home of module_device is skadv.utils._torch; it is named here too
-# because the estimator's inference mixin looks it up with the devices.
-__all__ = [
-    "loadable_device",
-    "make_generator",
-    "module_device",
-    "resolve_device",
-    "restore",
-    "seeded_global_rng",
-    "snapshot",
-    "state_from_bytes",
-    "state_to_bytes",
-]
 
 
 def resolve_device(device):

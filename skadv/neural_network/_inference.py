@@ -29,18 +29,6 @@ from skadv.utils._torch import (
 #: Rows per forward pass at inference; bounds memory for large inputs.
 INFERENCE_BATCH_SIZE = 512
 
-# network_dtype lives in skadv.utils._torch; the estimator's inference mixin
-# looks it up here, with the rest of the inference.
-__all__ = [
-    "INFERENCE_BATCH_SIZE",
-    "SparseRows",
-    "network_dtype",
-    "output_and_gradient",
-    "predict_logits",
-    "robust_correct",
-    "training_rows",
-]
-
 
 class SparseRows:
     """A CSR matrix seen by the epoch loop as a tensor of rows on the device.

@@ -37,6 +37,7 @@ from skadv.neural_network._validation import (
     partial_fit_classes,
     validated_budget,
 )
+from skadv.utils._validation import class_indices
 
 
 def _copied(scores):
@@ -425,7 +426,7 @@ class AdversarialMLPClassifier(
         fit_network(
             self,
             X,
-            np.searchsorted(self.classes_, y),
+            class_indices(y, self.classes_),
             epsilon=epsilon,
             clip=clip,
             device=device,

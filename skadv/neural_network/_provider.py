@@ -35,14 +35,14 @@ class TorchNetworkProviderMixin:
 
     @property
     def _module_device(self):
-        from skadv.neural_network._device import module_device
+        from skadv.utils._torch import module_device
 
         return module_device(self.module_)
 
     @property
     def input_dtype(self):
         """Numpy dtype the network computes in; explanations build inputs in it."""
-        from skadv.neural_network._inference import network_dtype
+        from skadv.utils._torch import network_dtype
 
         return np.dtype(str(network_dtype(self.module_)).removeprefix("torch."))
 
