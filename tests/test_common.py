@@ -1,4 +1,5 @@
-"""Every skadv estimator passes scikit-learn's estimator checks, with no exceptions.
+"""Every skadv estimator passes scikit-learn's estimator checks, with no exceptions,
+and every gradient provider passes the provider checks of skadv.
 
 The suite pins one thread per process (see ``conftest.py``) for speed only: the
 batch-invariance checks of the network also run once under torch's default
@@ -7,7 +8,9 @@ threading, in a subprocess, so that a result depending on it cannot hide.
 New estimators are picked up automatically through ``skadv.utils.all_estimators``.
 Those whose constructor has required arguments (meta-estimators wrapping a model)
 are built by ``_REQUIRED_ARGS``; one that is missing there fails
-``test_every_estimator_is_checked`` instead of being skipped silently.
+``test_every_estimator_is_checked`` instead of being skipped silently. Likewise an
+estimator with input gradients that ``_PROVIDERS`` lacks fails
+``test_every_provider_is_checked``.
 """
 
 import inspect
@@ -16,14 +19,17 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skadv.inspection import FeatureImpactTransformer
 from skadv.linear_model import AdversarialLogisticRegression
-from skadv.utils import all_estimators
+from skadv.utils import all_estimators, has_input_gradients
+from skadv.utils.estimator_checks import provider_checks
 
 # Parameters that keep each fit in the check suite to a fraction of a second: the
 # suite fits every estimator about a hundred times on tiny data.
@@ -149,3 +155,82 @@ def test_network_outputs_do_not_depend_on_batch_or_threads():
         timeout=600,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+
+
+# Gradient providers: name -> (unfitted model, number of classes, dtype of X). A
+# torch module has nothing to fit; it is checked through the adapter that the
+# explanations use.
+def _mlp(**params):
+    from _small_models import small_mlp
+
+    return small_mlp(max_iter=5, **params)
+
+
+def _torch_module(n_outputs, dtype_name):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_outputs)
+    )
+    return net.to(getattr(torch, dtype_name))
+
+
+_PROVIDERS = {
+    "logistic_binary": (lambda: _small_model(), 2, np.float64),
+    "logistic_multiclass": (lambda: _small_model(), 3, np.float64),
+    "mlp_float64_multiclass": (lambda: _mlp(activation="tanh"), 3, np.float64),
+    "mlp_float32_binary": (lambda: _mlp(), 2, np.float32),
+    "torch_module_float32": (lambda: _torch_module(3, "float32"), 3, np.float64),
+    "torch_module_one_logit": (lambda: _torch_module(1, "float64"), 2, np.float64),
+}
+
+
+def _problem(n_classes, dtype):
+    X, y = make_classification(
+        n_samples=200,
+        n_features=4,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    return X.astype(dtype), y
+
+
+@pytest.fixture(scope="module")
+def provider(request):
+    """The fitted provider of ``_PROVIDERS[request.param]`` and its data, once."""
+    make, n_classes, dtype = _PROVIDERS[request.param]
+    model = make()
+    X, y = _problem(n_classes, dtype)
+    if hasattr(model, "fit"):
+        model.fit(X, y)
+    else:
+        # a torch module's labels are its output indices: its own predictions
+        y = None
+    return model, X, y
+
+
+def _provider_params():
+    # Which checks apply depends only on the kind of model, so they are listed
+    # from unfitted instances; the fixture fits each model once for all of them.
+    for name, (make, _, _) in _PROVIDERS.items():
+        for _, check in provider_checks(make()):
+            yield pytest.param(name, check, id=f"{name}-{check.func.__name__}")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+# module scope: pytest runs the checks of one provider together, on one fit
+@pytest.mark.parametrize(
+    "provider, check", list(_provider_params()), indirect=["provider"], scope="module"
+)
+def test_provider_contract(provider, check):
+    model, X, y = provider
+    check(model, X=X, y=y)
+
+
+def test_every_provider_is_checked():
+    providers = {cls for _, cls in all_estimators() if has_input_gradients(cls)}
+    checked = {type(make()) for make, _, _ in _PROVIDERS.values()}
+    assert providers and providers <= checked, providers - checked

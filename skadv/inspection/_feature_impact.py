@@ -15,12 +15,11 @@ from sklearn.utils.validation import (
 )
 
 from skadv.inspection._grouping import column_parents, groups_from_mapping
-from skadv.inspection._integrated_gradients import integrated_gradients, unfreeze
+from skadv.inspection._integrated_gradients import integrated_gradients
 from skadv.inspection._quadrature import MAX_N_STEPS, QUADRATURE_METHODS
-
-
-def _default_names(n, prefix="x"):
-    return np.asarray([f"{prefix}{i}" for i in range(n)], dtype=object)
+from skadv.utils._resolve import unfreeze
+from skadv.utils._validation import default_feature_names
+from skadv.utils._validation import encoded_feature_names as _encoded_names
 
 
 def _is_fitted(estimator):
@@ -149,7 +148,7 @@ def feature_impact(
     attributions = _check_attributions(attributions)
     n_encoded = attributions.shape[1]
     if encoded_feature_names is None:
-        encoded_feature_names = _default_names(n_encoded)
+        encoded_feature_names = default_feature_names(n_encoded)
     encoded_feature_names = np.asarray(encoded_feature_names, dtype=object)
     if encoded_feature_names.shape != (n_encoded,):
         raise ValueError(
@@ -173,7 +172,7 @@ def feature_impact(
             raise ValueError("group indices must be non-negative.")
         n_groups = parents.max() + 1 if n_encoded else 0
         if feature_names is None:
-            names = _default_names(n_groups, prefix="g")
+            names = default_feature_names(n_groups, prefix="g")
         else:
             names = np.asarray(feature_names, dtype=object)
             if names.ndim != 1 or len(names) < n_groups:
@@ -358,25 +357,26 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
 
     def _grouping(self, n_encoded):
         model = unfreeze(self.estimator_)
-        head_names = None
-        if isinstance(model, Pipeline) and len(model) > 1:
-            head_names = getattr(model, "feature_names_in_", None)
-        encoded = None
-        if isinstance(model, Pipeline):
-            try:
-                encoded = np.asarray(model[:-1].get_feature_names_out(), dtype=object)
-            except (AttributeError, ValueError, TypeError):
-                encoded = None
-        elif hasattr(model, "feature_names_in_"):
-            encoded = np.asarray(model.feature_names_in_, dtype=object)
+        has_head = isinstance(model, Pipeline) and len(model) > 1
+        head_names = getattr(model, "feature_names_in_", None) if has_head else None
+        if has_head:
+            # Imported under another name: feature_impact has a parameter
+            # called encoded_feature_names.
+            encoded = _encoded_names(model[:-1])
+        else:
+            # The model, or the one step of a Pipeline, sees the raw inputs.
+            encoded = getattr(model, "feature_names_in_", None)
         if encoded is None or len(encoded) != n_encoded:
-            encoded = _default_names(n_encoded)
+            encoded = default_feature_names(n_encoded)
+        encoded = np.asarray(encoded, dtype=object)
         if self.groups is not None:
             parents, names = groups_from_mapping(self.groups, encoded)
-        elif isinstance(model, Pipeline) and len(model) > 1:
+        elif has_head:
             n_in = model.n_features_in_
             parents = column_parents(model[:-1], n_in)
-            names = head_names if head_names is not None else _default_names(n_in)
+            names = (
+                head_names if head_names is not None else default_feature_names(n_in)
+            )
         else:
             parents, names = np.arange(n_encoded), encoded
         return encoded, np.asarray(parents, dtype=np.intp), np.asarray(names, object)

@@ -6,22 +6,19 @@ The attribution of feature ``i`` of ``x`` relative to a baseline ``u`` is
 
     IG_i(x) = (x_i - u_i) \\int_0^1 \\partial_i F(u + \\alpha (x - u)) \\, d\\alpha.
 
-Models are reached only through the private provider protocol of
-:mod:`skadv.utils._protocol`: ``_output_and_gradient`` for quadrature and
+Models are reached only through the provider protocol of
+:mod:`skadv.utils._protocol`, after :func:`skadv.utils._resolve.resolve_model`
+has found the provider: ``_output_and_gradient`` for quadrature and
 ``_linear_logit`` for the exact form of Lemma 4.1 of Chalasani et al. (2020).
 """
 
-import sys
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.pipeline import Pipeline
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.validation import check_is_fitted
 
 from skadv.inspection._exact_linear import exact_linear_ig
 from skadv.inspection._quadrature import (
@@ -29,123 +26,25 @@ from skadv.inspection._quadrature import (
     QUADRATURE_METHODS,
     quadrature_rule,
 )
-from skadv.utils._labels import checked_labels
-from skadv.utils._protocol import (
-    final_estimator_and_inputs,
-    has_input_gradients,
-    has_linear_form,
+from skadv.utils._protocol import has_linear_form, provider_input_dtype
+from skadv.utils._resolve import (
+    as_numpy_array,
+    register_module_adapter,
+    resolve_model,
 )
-
-_SUPPORTED = (
-    "a fitted skadv estimator (such as AdversarialLogisticRegression or "
-    "AdversarialMLPClassifier), a fitted Pipeline whose last step is one, or a "
-    "torch.nn.Module that returns logits"
-)
+from skadv.utils._validation import class_indices
 
 
-class _Resolved:
-    """The model as the quadrature sees it: flat float64 inputs and class indices."""
+def _torch_module_provider(module, sample_shape):
+    # The adapter imports torch, so it is imported only when a module is explained.
+    from skadv.inspection._torch_provider import TorchModuleProvider
 
-    def __init__(self, provider, X, sample_shape, n_classes, classes, predict):
-        self.provider = provider
-        self.X = X
-        self.sample_shape = sample_shape
-        self.n_classes = n_classes
-        self.classes = classes
-        self.predict = predict
+    return TorchModuleProvider(module, sample_shape)
 
 
-def _is_torch_module(obj):
-    # A torch module can only exist once torch has been imported by the caller.
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(obj, torch.nn.Module)
-
-
-def unfreeze(estimator):
-    # FrozenEstimator keeps a fitted model through clone(); explain what it wraps.
-    frozen = sys.modules.get("sklearn.frozen")
-    if frozen is not None and isinstance(estimator, frozen.FrozenEstimator):
-        return estimator.estimator
-    return estimator
-
-
-def _as_numpy_array(X):
-    if type(X).__module__.startswith("torch"):
-        X = X.detach().cpu().numpy()
-    return X
-
-
-def resolve_model(estimator, X, *, batch_size=None):
-    """Find the gradient provider and the flat float64 inputs it sees.
-
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to explain.
-    X : array-like
-        Inputs in the space of ``estimator``.
-    batch_size : int or None
-        Rows per forward pass when predicting classes of a torch module.
-
-    Returns
-    -------
-    resolved : _Resolved
-        Provider, flat inputs, sample shape, number of classes, class labels
-        (None for a torch module) and a function giving predicted class indices.
-    """
-    estimator = unfreeze(estimator)
-    if _is_torch_module(estimator):
-        from skadv.inspection._torch_provider import TorchModuleProvider
-
-        raw = np.asarray(_as_numpy_array(X))
-        if raw.ndim < 2 or raw.shape[0] == 0:
-            raise ValueError(
-                "X must hold at least one sample, with shape (n_samples, ...); "
-                f"got shape {raw.shape}."
-            )
-        flat = check_array(
-            raw.reshape(raw.shape[0], -1), dtype=np.float64, input_name="X"
-        )
-        provider = TorchModuleProvider(estimator, raw.shape[1:])
-        n_classes = provider.probe(flat)
-        return _Resolved(
-            provider,
-            flat,
-            raw.shape[1:],
-            n_classes,
-            None,
-            lambda: provider.predict_index(flat, batch_size),
-        )
-    final, X_final, _ = (
-        final_estimator_and_inputs(estimator, X)
-        if isinstance(estimator, Pipeline)
-        else (estimator, X, None)
-    )
-    final = unfreeze(final)
-    if not has_input_gradients(final):
-        raise TypeError(
-            "integrated_gradients needs input gradients, which "
-            f"{type(final).__name__} does not provide. Supported models: "
-            f"{_SUPPORTED}."
-        )
-    check_is_fitted(final)
-    # Sparse X stays sparse (CSR, for row blocks): the quadrature densifies one
-    # block of rows at a time.
-    flat = check_array(X_final, accept_sparse="csr", dtype=np.float64, input_name="X")
-    # The exact path multiplies by the coefficients directly, without the
-    # estimator's own input checks.
-    expected = getattr(final, "n_features_in_", None)
-    if expected is not None and flat.shape[1] != expected:
-        raise ValueError(
-            f"X has {flat.shape[1]} features, but {type(final).__name__} expects "
-            f"{expected}."
-        )
-    classes = np.asarray(final.classes_)
-
-    def predict():
-        return np.searchsorted(classes, np.asarray(final.predict(X_final)))
-
-    return _Resolved(final, flat, flat.shape[1:], len(classes), classes, predict)
+# Model resolution lives in skadv.utils, below the explanations; the adapter of
+# torch modules is theirs, so they hand it over.
+register_module_adapter(_torch_module_provider)
 
 
 def _resolve_baselines(baselines, X, sample_shape):
@@ -159,7 +58,7 @@ def _resolve_baselines(baselines, X, sample_shape):
             "baselines must be None, a real number or an array of real numbers; "
             f"got a {type(baselines).__name__}."
         )
-    U = np.asarray(_as_numpy_array(baselines))
+    U = np.asarray(as_numpy_array(baselines))
     if U.dtype.kind not in "biufO":
         raise TypeError(
             f"baselines must hold real numbers; got an array of dtype {U.dtype}."
@@ -219,7 +118,7 @@ def _resolve_target(resolved, y, target):
         return idx.astype(np.intp)
     if y is None:
         return np.asarray(resolved.predict(), dtype=np.intp)
-    y = np.asarray(_as_numpy_array(y))
+    y = np.asarray(as_numpy_array(y))
     if y.ndim != 1 or y.shape[0] != n:
         raise ValueError(f"y must have shape ({n},); got {y.shape}.")
     if resolved.classes is None:
@@ -231,19 +130,9 @@ def _resolve_target(resolved, y, target):
                 f"[0, {resolved.n_classes - 1}]."
             )
         return y.astype(np.intp)
-    classes = resolved.classes
-    # Missing labels and labels of another type than classes_ cannot be
-    # ordered against it; they are refused before the search.
-    y = checked_labels(y, classes)
-    idx = np.searchsorted(classes, y)
-    idx_clipped = np.minimum(idx, len(classes) - 1)
-    unknown = classes[idx_clipped] != y
-    if np.any(unknown):
-        raise ValueError(
-            f"y holds labels {np.unique(y[unknown])[:5].tolist()} not in the "
-            f"estimator's classes_ {classes.tolist()}."
-        )
-    return idx_clipped.astype(np.intp)
+    # Missing labels, labels of another type than classes_ and labels it does
+    # not hold are refused: there is no class to attribute.
+    return class_indices(y, resolved.classes, unknown="raise")
 
 
 def _blocks(n_rows, n_steps, batch_size):
@@ -283,7 +172,7 @@ def _quadrature_ig(provider, X, U, target, output, alphas, weights, batch_size):
     n, d = X.shape
     # A provider may evaluate in a narrower dtype (a float32 torch module); building
     # the path directly in it avoids a float64 copy of every point.
-    dtype = getattr(provider, "input_dtype", np.float64)
+    dtype = provider_input_dtype(provider)
     _check_representable(X, U, dtype)
     integral = np.zeros((n, d))
     for rows, steps in _blocks(n, len(alphas), batch_size):

@@ -1,36 +1,182 @@
-"""The small protocol through which explanations and metrics reach the models.
+"""The gradient-provider protocol: what explanations and metrics ask of a model.
 
-Inspection and metrics code never imports an estimator module. Instead, a model
-family opts in by implementing some of the private methods below; adding a new
-family means adding these methods, nothing else.
+Inspection and metrics code never imports an estimator module. A model family
+opts in by implementing the members of the protocol classes below; adding a new
+family means adding these members, nothing else, and
+:func:`skadv.utils.estimator_checks.check_provider` tells whether they keep the
+contract.
 
-``_output_and_gradient(X, target, output)``
-    Values and input gradients of the attributed output.
+The classes are :class:`typing.Protocol` definitions: they document the members
+and their types, and a model need not inherit from them.
 
-    - ``X``: float ndarray or sparse matrix of shape (n_samples, n_features),
-      in the space the estimator itself sees (after any Pipeline preprocessing).
-    - ``target``: int ndarray of shape (n_samples,), indices into ``classes_``.
-    - ``output``: ``"proba"`` or ``"logit"``.
+- :class:`GradientProvider` (required for explanations): ``_output_and_gradient``
+  and, optionally, ``input_dtype``.
+- :class:`ClassifierProvider`: what resolution reads from a fitted estimator
+  besides its gradients (``classes_``, ``n_features_in_``, ``predict``).
+- :class:`LinearFormProvider` (optional): ``_linear_logit``, for exact
+  Integrated Gradients.
+- :class:`RobustnessProvider` (optional): ``_robust_correct``, for robust
+  accuracy.
 
-    Returns ``(values, gradients)``: float64 arrays of shapes (n_samples,) and
-    (n_samples, n_features), ``values[i] = F_target[i](X[i])`` and
-    ``gradients[i] = dF_target[i]/dx (X[i])``.
+Shapes use ``n`` for the number of rows, ``d`` for the number of features the
+model sees (after any Pipeline preprocessing) and ``k`` for the number of
+classes.
 
-``_linear_logit(target)``
-    Only for models whose attributed output is ``A(<w, x> + b)``. Returns
-    ``(W, b)`` of shapes (n_samples, n_features) and (n_samples,), such that the
-    ``"logit"`` output of row ``i`` is ``X[i] @ W[i] + b[i]`` and its ``"proba"``
-    output is ``sigmoid`` of that. This enables exact Integrated Gradients.
-
-``_robust_correct(X, y, epsilon, **attack_params)``
-    Boolean ndarray of shape (n_samples,): whether each sample stays correctly
-    classified under l_inf(epsilon) perturbations of ``X``. Exact for linear
-    models, an attack-based upper bound on robust accuracy for networks.
+Dtype rule. Values are always float64. Gradients are float64, or in the
+provider's ``input_dtype`` when that is narrower: the linear models return
+float64 gradients; :class:`~skadv.neural_network.AdversarialMLPClassifier`
+returns float64 gradients whatever the dtype of its network (``input_dtype`` is
+float32 for a network fitted on float32 data); the adapter of a plain
+``torch.nn.Module`` returns gradients in the module's own dtype, its
+``input_dtype``, so that a float32 module makes no float64 copy of a large
+array. Callers accumulate gradients in float64.
 """
+
+from typing import Protocol
 
 import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
+
+from skadv.utils._validation import encoded_feature_names
+
+#: The outputs a provider attributes.
+OUTPUTS = ("proba", "logit")
+
+
+class GradientProvider(Protocol):
+    """The required member of every model that can be explained.
+
+    Attributes
+    ----------
+    input_dtype : numpy.dtype
+        Optional (the linear models have none). The floating dtype the
+        provider computes in. Explanations build their path points directly in
+        it, so a float32 model receives float32 inputs without a conversion
+        copy. Absent means float64 (see :func:`provider_input_dtype`).
+    """
+
+    def _output_and_gradient(self, X, target, output):
+        """Values and input gradients of each row's attributed output.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n, d)
+            Inputs in the space the model itself sees, float64 or
+            ``input_dtype``; explanations pass dense rows (a linear model also
+            accepts a CSR matrix). Never modified.
+        target : ndarray of int of shape (n,)
+            Class index of every row: a position in ``classes_`` (an output
+            column for a torch module), in ``[0, k)``.
+        output : {"proba", "logit"}
+            The attributed function ``F``: the target class's probability or
+            its logit (for a binary model with one logit ``z``, class 1
+            attributes ``z`` and class 0 ``-z``; ``"proba"`` is the sigmoid of
+            that).
+
+        Returns
+        -------
+        values : ndarray of dtype float64 and shape (n,)
+            ``values[i] = F_target[i](X[i])``.
+        gradients : ndarray of shape (n, d)
+            ``gradients[i] = dF_target[i]/dx (X[i])``, float64 or
+            ``input_dtype`` (see the dtype rule of this module).
+        """
+
+
+class ClassifierProvider(GradientProvider, Protocol):
+    """A fitted estimator as model resolution reads it.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (k,)
+        Sorted, distinct class labels, at least two; targets are positions in
+        it and labels are turned into positions by a sorted search.
+    n_features_in_ : int
+        ``d``; inputs of another width are refused before any computation.
+    """
+
+    classes_: np.ndarray
+    n_features_in_: int
+
+    def predict(self, X):
+        """Predicted labels, elements of ``classes_``, of shape (n,).
+
+        Without ``y`` or ``target``, an explanation attributes the predicted
+        class, and robust correctness at ``epsilon=0`` is plain correctness.
+        """
+
+
+class LinearFormProvider(Protocol):
+    """Optional member of models whose attributed logit is linear in ``x``."""
+
+    def _linear_logit(self, target):
+        """Weights and intercept of each row's attributed logit.
+
+        Parameters
+        ----------
+        target : ndarray of int of shape (n,)
+            Class index of every row, in ``[0, k)``.
+
+        Returns
+        -------
+        W : ndarray of dtype float64 and shape (n, d)
+        b : ndarray of dtype float64 and shape (n,)
+            The ``"logit"`` output of row ``i`` is ``X[i] @ W[i] + b[i]`` and
+            its ``"proba"`` output is the sigmoid of that, as
+            ``_output_and_gradient`` computes them. This enables exact
+            Integrated Gradients (Lemma 4.1 of Chalasani et al., 2020).
+        """
+
+
+class RobustnessProvider(Protocol):
+    """Optional member of models whose robust accuracy can be computed."""
+
+    def _robust_correct(self, X, y, epsilon, **attack_params):
+        """Whether each row stays correctly classified under l_inf(epsilon).
+
+        Parameters
+        ----------
+        X : ndarray or CSR matrix of shape (n, d)
+            Inputs in the space the model sees. Never modified.
+        y : ndarray of shape (n,)
+            True labels; a label not in ``classes_`` is never correct.
+        epsilon : float or ndarray of shape (d,)
+            Non-negative budget, per feature when an array.
+        **attack_params : dict
+            Attack settings, already checked by
+            :func:`skadv.metrics._robust.check_attack_params`; a model whose
+            worst case is exact ignores them.
+
+        Returns
+        -------
+        robust : ndarray of dtype bool and shape (n,)
+            Exact for linear models, an attack-based upper bound for networks.
+            At ``epsilon=0`` it is ``predict(X) == y``; a robust row is always
+            a correct one.
+        """
+
+
+def provider_input_dtype(provider):
+    """The dtype a provider computes in: its ``input_dtype``, else float64.
+
+    Parameters
+    ----------
+    provider : object
+        A gradient provider.
+
+    Returns
+    -------
+    dtype : numpy.dtype
+
+    Examples
+    --------
+    >>> from skadv.linear_model import AdversarialLogisticRegression
+    >>> from skadv.utils._protocol import provider_input_dtype
+    >>> provider_input_dtype(AdversarialLogisticRegression())
+    dtype('float64')
+    """
+    return np.dtype(getattr(provider, "input_dtype", np.float64))
 
 
 def has_input_gradients(estimator):
@@ -79,6 +225,29 @@ def has_linear_form(estimator):
     return callable(getattr(estimator, "_linear_logit", None))
 
 
+def has_robust_correct(estimator):
+    """Whether ``estimator`` can tell which rows stay correct under attack.
+
+    Parameters
+    ----------
+    estimator : object
+        An estimator (not a Pipeline).
+
+    Returns
+    -------
+    bool
+        True when the estimator implements ``_robust_correct``.
+
+    Examples
+    --------
+    >>> from skadv.linear_model import AdversarialLogisticRegression
+    >>> from skadv.utils._protocol import has_robust_correct
+    >>> has_robust_correct(AdversarialLogisticRegression())
+    True
+    """
+    return callable(getattr(estimator, "_robust_correct", None))
+
+
 def final_estimator_and_inputs(estimator, X):
     """Split a Pipeline into its final estimator and the inputs that estimator sees.
 
@@ -114,14 +283,7 @@ def final_estimator_and_inputs(estimator, X):
     if isinstance(estimator, Pipeline):
         check_is_fitted(estimator)
         head, final = estimator[:-1], estimator[-1]
-        X_final = head.transform(X) if len(head) else X
-        names = None
         if len(head):
-            try:
-                names = np.asarray(head.get_feature_names_out(), dtype=object)
-            except (AttributeError, ValueError, TypeError):
-                names = None
-        else:
-            names = getattr(final, "feature_names_in_", None)
-        return final, X_final, names
+            return final, head.transform(X), encoded_feature_names(head)
+        return final, X, getattr(final, "feature_names_in_", None)
     return estimator, X, getattr(estimator, "feature_names_in_", None)
