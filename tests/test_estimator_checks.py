@@ -214,7 +214,7 @@ def test_checks_of_a_torch_module_need_its_inputs():
 def test_a_float32_gradient_a_few_percent_off_is_caught(monkeypatch):
     # The float32 tolerance is not so loose that a small error slips through.
     torch = pytest.importorskip("torch")
-    from skadv.inspection._torch_provider import TorchModuleProvider
+    from skadv.utils._torch_provider import TorchModuleProvider
 
     torch.manual_seed(0)
     net = torch.nn.Sequential(

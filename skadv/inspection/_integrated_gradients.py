@@ -29,22 +29,9 @@ from skadv.inspection._quadrature import (
 from skadv.utils._protocol import has_linear_form, provider_input_dtype
 from skadv.utils._resolve import (
     as_numpy_array,
-    register_module_adapter,
     resolve_model,
 )
 from skadv.utils._validation import class_indices
-
-
-def _torch_module_provider(module, sample_shape):
-    # The adapter imports torch, so it is imported only when a module is explained.
-    from skadv.inspection._torch_provider import TorchModuleProvider
-
-    return TorchModuleProvider(module, sample_shape)
-
-
-# Model resolution lives in skadv.utils, below the explanations; the adapter of
-# torch modules is theirs, so they hand it over.
-register_module_adapter(_torch_module_provider)
 
 
 def _resolve_baselines(baselines, X, sample_shape):

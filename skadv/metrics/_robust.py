@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.validation import check_consistent_length
 
 from skadv.utils import final_estimator_and_inputs
+from skadv.utils._protocol import has_robust_correct
 from skadv.utils._validation import checked_labels
 
 #: The attack parameters of the networks' robust accuracy, with their domains.
@@ -202,8 +203,7 @@ def robust_accuracy_score(
     """
     check_attack_params(attack_params, "robust_accuracy_score")
     final, X_final, _ = final_estimator_and_inputs(estimator, X)
-    robust_correct = getattr(final, "_robust_correct", None)
-    if not callable(robust_correct):
+    if not has_robust_correct(final):
         raise TypeError(
             "robust_accuracy_score needs an estimator that can certify robustness "
             "(a skadv estimator such as AdversarialLogisticRegression or "
@@ -213,7 +213,7 @@ def robust_accuracy_score(
     y = checked_labels(y, getattr(final, "classes_", None))
     check_consistent_length(X_final, y)
     sample_weight = checked_sample_weight(sample_weight, y.shape[0])
-    correct = np.asarray(robust_correct(X_final, y, epsilon, **attack_params))
+    correct = np.asarray(final._robust_correct(X_final, y, epsilon, **attack_params))
     return float(np.average(correct, weights=sample_weight))
 
 

@@ -7,12 +7,10 @@ An explanation may be asked of a fitted estimator, a Pipeline ending in one, a
 :mod:`skadv.utils._protocol`, the flat float64 inputs it sees, and the classes
 it distinguishes.
 
-Nothing here imports torch: a torch module can only exist once its caller has
-imported torch. Nor does anything here import the adapter that exposes a torch
-module through the protocol: it belongs to :mod:`skadv.inspection`, which sits
-above the utilities, and it is plugged in with :func:`register_module_adapter`
-when :mod:`skadv.inspection` is imported (the adapter itself, which imports
-torch, is only imported when a module is resolved).
+Nothing here imports torch at import time: a torch module can only exist once
+its caller has imported torch, and the adapter that exposes one through the
+protocol (:class:`~skadv.utils._torch_provider.TorchModuleProvider`) is
+imported only when a module is resolved.
 """
 
 import sys
@@ -29,31 +27,6 @@ _SUPPORTED = (
     "AdversarialMLPClassifier), a fitted Pipeline whose last step is one, or a "
     "torch.nn.Module that returns logits"
 )
-
-
-# The factory of the provider of a torch module, ``adapter(module, sample_shape)``;
-# a list so that registering needs no global statement.
-_MODULE_ADAPTER = []
-
-
-def register_module_adapter(adapter):
-    """Set the factory that exposes a ``torch.nn.Module`` through the protocol.
-
-    Parameters
-    ----------
-    adapter : callable
-        ``adapter(module, sample_shape)`` returns a gradient provider with
-        ``input_dtype``, ``probe(X)`` (which returns the number of classes) and
-        ``predict_index(X, batch_size)``; it replaces any earlier one.
-
-    Examples
-    --------
-    >>> import skadv.inspection  # registers the adapter of the explanations
-    >>> from skadv.utils._resolve import _MODULE_ADAPTER
-    >>> len(_MODULE_ADAPTER)
-    1
-    """
-    _MODULE_ADAPTER[:] = [adapter]
 
 
 class ResolvedModel:
@@ -197,11 +170,9 @@ def check_width(estimator, X):
 
 
 def _resolve_torch_module(module, X, batch_size):
-    if not _MODULE_ADAPTER:
-        raise TypeError(
-            "No adapter for torch modules is registered: import skadv.inspection "
-            "before resolving a torch.nn.Module."
-        )
+    # The adapter imports torch, which the caller of a torch module already has.
+    from skadv.utils._torch_provider import TorchModuleProvider
+
     raw = np.asarray(as_numpy_array(X))
     if raw.ndim < 2 or raw.shape[0] == 0:
         raise ValueError(
@@ -209,7 +180,7 @@ def _resolve_torch_module(module, X, batch_size):
             f"got shape {raw.shape}."
         )
     flat = check_array(raw.reshape(raw.shape[0], -1), dtype=np.float64, input_name="X")
-    provider = _MODULE_ADAPTER[0](module, raw.shape[1:])
+    provider = TorchModuleProvider(module, raw.shape[1:])
     n_classes = provider.probe(flat)
     return ResolvedModel(
         provider,

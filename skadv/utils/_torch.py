@@ -1,7 +1,7 @@
 """The torch computations that the network estimator and the module provider share.
 
 :class:`~skadv.neural_network.AdversarialMLPClassifier` and the provider of a
-plain ``torch.nn.Module`` (:mod:`skadv.inspection._torch_provider`) both turn
+plain ``torch.nn.Module`` (:mod:`skadv.utils._torch_provider`) both turn
 numpy rows into tensors, run a network without disturbing its mode, and
 differentiate one output per row with respect to the inputs. Each of these is
 written here once.

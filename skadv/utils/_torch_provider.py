@@ -1,7 +1,7 @@
 """Gradient provider for a plain ``torch.nn.Module`` that returns logits.
 
-This is the only module of :mod:`skadv.inspection` that imports torch, and it is
-imported only when an explanation is asked of a torch module.
+It lives with model resolution (:mod:`skadv.utils._resolve`), which imports it
+only when a torch module is resolved: it imports torch.
 
 The module receives inputs of shape ``(n_samples, *sample_shape)`` and must return
 logits of shape ``(n_samples, n_classes)``; a single column (or a 1-d output) is
@@ -39,7 +39,7 @@ class TorchModuleProvider:
     --------
     >>> import numpy as np
     >>> import torch
-    >>> from skadv.inspection._torch_provider import TorchModuleProvider
+    >>> from skadv.utils._torch_provider import TorchModuleProvider
     >>> net = torch.nn.Linear(3, 2).double()
     >>> provider = TorchModuleProvider(net, (3,))
     >>> values, grads = provider._output_and_gradient(
