@@ -82,3 +82,32 @@ def report_frame(n=60, seed=0):
             "label": np.where(x + 0.5 * rng.normal(size=n) > 0, "yes", "no"),
         }
     )
+
+
+def scaled_blobs(n=120, n_classes=3, n_features=4, cluster_std=0.6, seed=0):
+    """Gaussian blobs min-max scaled into [0, 1], the suite's small table.
+
+    Parameters
+    ----------
+    n, n_classes, n_features : int
+        Shape of the problem.
+    cluster_std : float
+        Spread of each blob; 0.6 keeps the classes separable.
+    seed : int
+        Seed of ``make_blobs``.
+
+    Returns
+    -------
+    X : ndarray of shape (n, n_features)
+    y : ndarray of shape (n,)
+    """
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(
+        n_samples=n,
+        centers=n_classes,
+        n_features=n_features,
+        cluster_std=cluster_std,
+        random_state=seed,
+    )
+    return (X - X.min(0)) / (X.max(0) - X.min(0)), y

@@ -32,3 +32,33 @@ def _rst_python_blocks(path):
 def rst_python_blocks():
     """A function giving the python code blocks of an rst file (README, docs)."""
     return _rst_python_blocks
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("needs_cuda") is None:
+        return
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """torch on one intra-op thread for a module of tiny networks.
+
+    Extra threads only add synchronisation cost on such small tensors; the
+    previous setting comes back after the module.
+    """
+    torch = pytest.importorskip("torch")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="session")
+def blobs():
+    """The suite's small three-class table, 120 rows scaled into [0, 1]."""
+    from _small_models import scaled_blobs
+
+    return scaled_blobs()

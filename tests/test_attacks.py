@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from _small_models import plain_mlp as _small
-from sklearn.datasets import make_blobs
+from _small_models import scaled_blobs
 
 from skadv.neural_network import AdversarialMLPClassifier
 
@@ -22,13 +22,7 @@ SHORT_FIT = pytest.mark.filterwarnings(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    # tiny tensors: extra intra-op threads only add synchronisation cost
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _mlp(n_features=6, n_classes=3, seed=0):
@@ -265,8 +259,7 @@ def test_inputs_outside_the_range_are_never_moved_out_of_the_ball(attack):
 
 
 def _blobs():
-    X, y = make_blobs(n_samples=120, centers=3, n_features=4, random_state=0)
-    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
+    return scaled_blobs(cluster_std=1.0)
 
 
 @SHORT_FIT

@@ -75,7 +75,22 @@ def _instances():
         yield cls(**{k: v for k, v in _FAST_PARAMS.items() if k in parameters})
 
 
-_ESTIMATORS = list(_instances())
+# Settings whose code paths the defaults do not reach, checked in full as well.
+_VARIANTS = [
+    ("AdversarialMLPClassifier", {"attack": "fgsm"}),
+]
+
+
+def _variants():
+    classes = dict(all_estimators())
+    for name, params in _VARIANTS:
+        cls = classes[name]
+        parameters = inspect.signature(cls).parameters
+        fast = {k: v for k, v in _FAST_PARAMS.items() if k in parameters}
+        yield cls(**{**fast, **params})
+
+
+_ESTIMATORS = list(_instances()) + list(_variants())
 
 
 def test_every_estimator_is_checked():

@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_blobs
+from _small_models import scaled_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.utils._param_validation import InvalidParameterError
@@ -24,11 +24,7 @@ from skadv.neural_network import AdversarialMLPClassifier, _attacks  # noqa: E40
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_blobs(
-        n_samples=60, centers=3, n_features=4, cluster_std=1.5, random_state=0
-    )
-    X = (X - X.min(0)) / (X.max(0) - X.min(0))
-    return X, y
+    return scaled_blobs(n=60, cluster_std=1.5)
 
 
 @pytest.fixture(scope="module")

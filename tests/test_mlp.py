@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 from _small_models import plain_mlp as _small
-from sklearn.datasets import load_digits, make_blobs
+from _small_models import scaled_blobs
+from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skadv.neural_network import AdversarialMLPClassifier
 
@@ -18,37 +18,16 @@ torch = pytest.importorskip("torch")
 
 # The networks here train for a handful of epochs on purpose; the one test about
 # the max_iter warning asks for it with pytest.warns, which this does not hide.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Stopped after max_iter=.* epochs:sklearn.exceptions.ConvergenceWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:Stopped after max_iter=.* epochs:sklearn.exceptions.ConvergenceWarning"
+    ),
+    pytest.mark.usefixtures("one_torch_thread"),
+]
 
 CUDA = torch.cuda.is_available()
-needs_cuda = pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
 # the device-independent behaviour runs on every device this machine has
-DEVICES = ["cpu", pytest.param("cuda", marks=needs_cuda)]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    # tiny networks: extra intra-op threads only add synchronisation cost
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-@parametrize_with_checks(
-    [
-        AdversarialMLPClassifier(
-            max_iter=20, hidden_layer_sizes=(8,), learning_rate_init=1e-2
-        ),
-        AdversarialMLPClassifier(
-            attack="fgsm", max_iter=20, hidden_layer_sizes=(8,), learning_rate_init=1e-2
-        ),
-    ]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.needs_cuda)]
 
 
 def test_import_and_construction_do_not_import_torch():
@@ -59,14 +38,6 @@ def test_import_and_construction_do_not_import_torch():
         "assert 'torch' not in sys.modules, 'torch imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
-
-
-def _blobs(n=120, n_classes=3, seed=0):
-    X, y = make_blobs(
-        n_samples=n, centers=n_classes, n_features=4, cluster_std=0.6, random_state=seed
-    )
-    X = (X - X.min(0)) / (X.max(0) - X.min(0))
-    return X, y
 
 
 # ----------------------------------------------------------------- bad input
@@ -97,7 +68,7 @@ def test_bad_input_raises_clear_errors(params, X_shape, match, error):
 
 
 def test_int_hidden_layer_sizes():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(hidden_layer_sizes=7, max_iter=1).fit(X, y)
     assert clf.module_[0].out_features == 7
 
@@ -107,7 +78,7 @@ def test_robust_scorer_in_cross_validation():
 
     from skadv.metrics import make_robust_scorer
 
-    X, y = _blobs(n=90)
+    X, y = scaled_blobs(n=90)
     scorer = make_robust_scorer(epsilon=0.1, steps=5, random_state=0)
     scores = cross_val_score(_small(max_iter=10), X, y, cv=3, scoring=scorer)
     clean = cross_val_score(_small(max_iter=10), X, y, cv=3)
@@ -135,7 +106,7 @@ def _dropout_net(input_shape, n_classes):
 
 @pytest.mark.parametrize("architecture", ["mlp", _dropout_net])
 def test_deterministic_given_random_state(architecture):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     torch.manual_seed(123)
     state = torch.random.get_rng_state()
     a = _small(epsilon=0.05, architecture=architecture).fit(X, y)
@@ -151,7 +122,7 @@ def test_deterministic_given_random_state(architecture):
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_methods_agree_and_shapes(device):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(max_iter=30, device=device).fit(X, y)
     logits = clf.decision_function(X)
     proba = clf.predict_proba(X)
@@ -165,7 +136,7 @@ def test_methods_agree_and_shapes(device):
 
 
 def test_binary_decision_function_is_logit_difference():
-    X, y = _blobs(n_classes=2)
+    X, y = scaled_blobs(n_classes=2)
     clf = _small(max_iter=10).fit(X, np.where(y == 1, "b", "a"))
     decision = clf.decision_function(X)
     assert decision.shape == (len(X),)
@@ -176,7 +147,7 @@ def test_binary_decision_function_is_logit_difference():
 
 
 def test_natural_training_when_epsilon_zero_or_attack_none():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     zero = _small(epsilon=0.0).fit(X, y)
     none = _small(attack=None, epsilon=0.3).fit(X, y)
     # same seeds, no attack either way: identical training
@@ -186,7 +157,7 @@ def test_natural_training_when_epsilon_zero_or_attack_none():
 
 
 def test_l1_penalty_shrinks_weights():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     plain = _small(attack=None, max_iter=20).fit(X, y)
     sparse = _small(attack=None, max_iter=20, l1=5e-2).fit(X, y)
 
@@ -199,7 +170,7 @@ def test_l1_penalty_shrinks_weights():
 
 
 def test_per_feature_epsilon_and_clip_arrays():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     epsilon = np.array([0.0, 0.1, 0.2, 0.05])
     clip = (np.zeros(4), np.ones(4))
     clf = _small(epsilon=epsilon, clip=clip).fit(X, y)
@@ -210,7 +181,7 @@ def test_per_feature_epsilon_and_clip_arrays():
 
 
 def test_early_stopping_keeps_validation_history():
-    X, y = _blobs(n=200)
+    X, y = scaled_blobs(n=200)
     clf = _small(early_stopping=True, max_iter=200, n_iter_no_change=3).fit(X, y)
     assert clf.n_iter_ < 200
     assert len(clf.validation_scores_) == clf.n_iter_
@@ -221,13 +192,13 @@ def test_early_stopping_keeps_validation_history():
 def test_convergence_warning_when_max_iter_reached():
     from sklearn.exceptions import ConvergenceWarning
 
-    X, y = _blobs()
+    X, y = scaled_blobs()
     with pytest.warns(ConvergenceWarning, match="max_iter=2"):
         _small(max_iter=2).fit(X, y)
 
 
 def test_warm_start_and_partial_fit_continue_training():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(warm_start=True, max_iter=3).fit(X, y)
     first = [p.detach().clone() for p in clf.module_.parameters()]
     clf.fit(X, y)
@@ -263,7 +234,7 @@ def _interrupt_during_epoch(monkeypatch, epoch, batch):
 
 
 def test_keyboard_interrupt_keeps_last_completed_epoch(monkeypatch):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     # three batches per epoch; the interrupt lands after two Adam steps of epoch 3
     reference = _small(max_iter=2, batch_size=40).fit(X, y)
     clf = _small(max_iter=10, batch_size=40)
@@ -284,7 +255,7 @@ def test_keyboard_interrupt_keeps_last_completed_epoch(monkeypatch):
 
 
 def test_keyboard_interrupt_with_early_stopping_keeps_best_network(monkeypatch):
-    X, y = _blobs(n=200)
+    X, y = scaled_blobs(n=200)
     params = dict(early_stopping=True, n_iter_no_change=50, batch_size=60)
     reference = _small(max_iter=4, **params).fit(X, y)
     clf = _small(max_iter=20, **params)
@@ -297,7 +268,7 @@ def test_keyboard_interrupt_with_early_stopping_keeps_best_network(monkeypatch):
 
 
 def test_verbose_prints_clean_lines_without_a_terminal(capsys):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     _small(max_iter=3, verbose=1).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert [line.split(",")[0] for line in lines] == [
@@ -310,7 +281,7 @@ def test_verbose_prints_clean_lines_without_a_terminal(capsys):
 
 def test_verbose_shows_a_progress_bar_on_a_terminal(capsys, monkeypatch):
     pytest.importorskip("tqdm")
-    X, y = _blobs()
+    X, y = scaled_blobs()
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     _small(max_iter=2, batch_size=40, verbose=1).fit(X, y)
     captured = capsys.readouterr()
@@ -351,7 +322,7 @@ def test_cnn_and_callable_architectures():
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_output_and_gradient_match_outputs_and_finite_differences(device):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(activation="tanh", max_iter=10, device=device).fit(X, y)
     target = np.arange(len(X)) % 3
     rows = np.arange(len(X))
@@ -379,7 +350,7 @@ def test_output_and_gradient_match_outputs_and_finite_differences(device):
 def test_robust_correct_bounds_and_metric_dispatch(device):
     from skadv.metrics import robust_accuracy_score
 
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(max_iter=20, device=device).fit(X, y)
     clean = clf.score(X, y)
     assert robust_accuracy_score(clf, X, y, epsilon=0.0) == pytest.approx(clean)
@@ -400,7 +371,7 @@ def test_robust_correct_bounds_and_metric_dispatch(device):
 def test_robust_accuracy_rejects_bad_inputs_before_torch():
     from skadv.metrics import robust_accuracy_score
 
-    X, y = _blobs(n=30)
+    X, y = scaled_blobs(n=30)
     clf = _small().fit(X, y)
     with pytest.raises(ValueError, match="3 features"):
         robust_accuracy_score(clf, X[:, :3], y, epsilon=0.1)
@@ -414,7 +385,7 @@ def test_robust_accuracy_rejects_bad_inputs_before_torch():
 
 
 def test_overridden_train_step_is_used_for_every_batch():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     calls = []
 
     class CleanTraining(AdversarialMLPClassifier):
@@ -435,7 +406,7 @@ def test_overridden_train_step_is_used_for_every_batch():
 def test_default_train_step_is_one_adam_step_on_the_penalized_attacked_loss():
     import copy
 
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(max_iter=2, alpha=0.3, l1=0.01).fit(X, y)
     manual_module = copy.deepcopy(clf.module_)
     manual_optimizer = torch.optim.Adam(manual_module.parameters(), lr=1e-2)
@@ -469,7 +440,7 @@ def test_default_train_step_is_one_adam_step_on_the_penalized_attacked_loss():
 
 @pytest.mark.parametrize("device", DEVICES)
 def test_pickle_round_trip_and_continued_training(device):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(max_iter=3, device=device).fit(X, y)
     blob = pickle.dumps(clf)
     restored = pickle.loads(blob)
@@ -486,7 +457,7 @@ def test_pickle_round_trip_and_continued_training(device):
 def test_pickle_stores_a_weights_only_state_dict(monkeypatch):
     from skadv.neural_network._device import state_from_bytes
 
-    clf = _small(max_iter=1).fit(*_blobs())
+    clf = _small(max_iter=1).fit(*scaled_blobs())
     state = clf.__getstate__()
     assert isinstance(state["module_"], bytes)
     assert "optimizer_" not in state
@@ -507,7 +478,7 @@ def test_pickle_stores_a_weights_only_state_dict(monkeypatch):
 
 
 def test_model_saved_on_cuda_unpickles_on_cpu_only_machine(monkeypatch):
-    X, y = _blobs()
+    X, y = scaled_blobs()
     clf = _small(max_iter=2, device="cuda" if CUDA else "cpu").fit(X, y)
     expected = clf.predict_proba(X)
     clf_state_device = "cuda:0" if not CUDA else clf.device_
@@ -524,20 +495,20 @@ def test_model_saved_on_cuda_unpickles_on_cpu_only_machine(monkeypatch):
 
 @pytest.mark.skipif(CUDA, reason="the fallback only happens without CUDA")
 def test_cuda_request_falls_back_to_cpu_with_warning():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     with pytest.warns(UserWarning, match="falling back to the CPU"):
         clf = _small(device="cuda", max_iter=1).fit(X, y)
     assert clf.device_ == "cpu"
 
 
 def test_auto_device():
-    clf = _small(device="auto", max_iter=1).fit(*_blobs())
+    clf = _small(device="auto", max_iter=1).fit(*scaled_blobs())
     assert clf.device_.startswith("cuda" if CUDA else "cpu")
 
 
-@needs_cuda
+@pytest.mark.needs_cuda
 def test_cuda_training_matches_cpu_quality():
-    X, y = _blobs()
+    X, y = scaled_blobs()
     gpu = _small(device="cuda", max_iter=30).fit(X, y)
     assert gpu.device_.startswith("cuda")
     assert gpu._module_device.type == "cuda"

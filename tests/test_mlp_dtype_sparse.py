@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from _small_models import plain_mlp as _small
-from sklearn.datasets import make_blobs
+from _small_models import scaled_blobs
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
@@ -24,14 +24,7 @@ torch = pytest.importorskip("torch")
 
 
 def _blobs(n=120, n_features=4, seed=0):
-    X, y = make_blobs(
-        n_samples=n,
-        centers=3,
-        n_features=n_features,
-        cluster_std=0.6,
-        random_state=seed,
-    )
-    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
+    return scaled_blobs(n=n, n_features=n_features, seed=seed)
 
 
 def _sparse_blobs(n=120, n_features=6, seed=0):

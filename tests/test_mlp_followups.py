@@ -9,8 +9,8 @@ import warnings
 
 import numpy as np
 import pytest
+from _small_models import scaled_blobs
 from _small_models import small_mlp as _small
-from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.metrics import accuracy_score
 
@@ -21,10 +21,7 @@ torch = pytest.importorskip("torch")
 
 @pytest.fixture(scope="module")
 def data():
-    X, y = make_blobs(
-        n_samples=60, centers=3, n_features=4, cluster_std=2.0, random_state=0
-    )
-    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
+    return scaled_blobs(n=60, cluster_std=2.0)
 
 
 def _quiet_fit(estimator, X, y):

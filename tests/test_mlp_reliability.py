@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
+from _small_models import scaled_blobs
 from _small_models import small_mlp as _small
-from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,12 +22,7 @@ torch = pytest.importorskip("torch")
 F32_MAX = float(np.finfo(np.float32).max)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(autouse=True)
@@ -39,10 +34,7 @@ def _quiet():
 
 
 def _blobs(n=60, n_classes=3, seed=0):
-    X, y = make_blobs(
-        n_samples=n, centers=n_classes, n_features=4, cluster_std=0.6, random_state=seed
-    )
-    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
+    return scaled_blobs(n=n, n_classes=n_classes, seed=seed)
 
 
 def _weights(clf):

@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 from _small_models import small_mlp
-from sklearn.datasets import make_blobs
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
@@ -17,14 +16,6 @@ from skadv.neural_network._history import TrainingHistory  # noqa: E402
 
 # The short fits here stop at max_iter by design.
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(
-        n_samples=120, centers=3, n_features=4, cluster_std=0.6, random_state=0
-    )
-    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
 
 
 def _fitted(cls, X, y, **params):

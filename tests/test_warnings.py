@@ -11,7 +11,6 @@ import warnings
 import numpy as np
 import pytest
 from _small_models import small_mlp
-from sklearn.datasets import make_blobs
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -35,14 +34,6 @@ def _assert_named_here(category, match, call):
     caught = _warnings_of(category, match, call)
     assert caught
     assert [w.filename for w in caught] == [__file__] * len(caught)
-
-
-@pytest.fixture(scope="module")
-def blobs():
-    X, y = make_blobs(
-        n_samples=120, centers=3, n_features=4, cluster_std=0.6, random_state=0
-    )
-    return (X - X.min(0)) / (X.max(0) - X.min(0)), y
 
 
 # ------------------------------------------------------------------ network
