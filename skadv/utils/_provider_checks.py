@@ -14,7 +14,6 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import check_is_fitted
 
 from skadv.utils._protocol import OUTPUTS, has_input_gradients, provider_input_dtype
@@ -126,9 +125,10 @@ def prepared(estimator, X, y):
     X = as_numpy_array(X)
     if not hasattr(X, "shape"):
         X = np.asarray(X)
-    rows = np.arange(min(_N_CHECK_SAMPLES, X.shape[0]))
-    X = _safe_indexing(X, rows)
-    y = None if y is None else _safe_indexing(np.asarray(y), rows)
+    n = min(_N_CHECK_SAMPLES, X.shape[0])
+    # a DataFrame is sliced by position, as arrays and sparse matrices are
+    X = X.iloc[:n] if hasattr(X, "iloc") else X[:n]
+    y = None if y is None else np.asarray(y)[:n]
     return _Case(estimator, X, y)
 
 
