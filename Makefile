@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# A second environment with the oldest releases that setup.cfg allows.
+# A second environment with the oldest releases that pyproject.toml allows.
 OLDEST_VENV := .venv-oldest
 OLDEST_BIN := $(OLDEST_VENV)/bin
 OLDEST_STAMP := $(OLDEST_VENV)/.installed
@@ -23,6 +23,7 @@ $(STAMP): setup.cfg pyproject.toml constraints-dev.txt
 	$(BIN)/python -m pip install --quiet -c constraints-dev.txt -e ".[all,test]"
 	touch $(STAMP)
 
+# .pre-commit-config.yaml runs the same two commands before each commit.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -59,12 +60,12 @@ report: $(STAMP)
 
 # Quick mode of every benchmark; each refreshes its table in benchmarks/results/.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_linear.py --quick
-	$(BIN)/python benchmarks/bench_ig.py --quick
-	$(BIN)/python benchmarks/bench_nets.py --quick
+	$(BIN)/python -m benchmarks.bench_linear --quick
+	$(BIN)/python -m benchmarks.bench_ig --quick
+	$(BIN)/python -m benchmarks.bench_nets --quick
 
 reproduce: $(STAMP)
-	$(BIN)/python benchmarks/reproduce_paper.py $(if $(FULL),--full,--quick)
+	$(BIN)/python -m benchmarks.reproduce_paper $(if $(FULL),--full,--quick)
 
 docs: $(STAMP)
 	$(BIN)/sphinx-build -W --keep-going -b html docs docs/_build/html

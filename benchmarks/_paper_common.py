@@ -1,36 +1,20 @@
-"""Run profiles, result records and environment facts for reproduce_paper.py.
+"""Run profiles and result records of reproduce_paper.py.
 
 The three profiles differ only in sizes: ``smoke`` exists so that a test can run
 the whole script in seconds, ``quick`` fits a shared 2-core CPU in minutes, and
 ``full`` follows the paper's schedule (appendix J.1) and is meant for a GPU.
 """
 
-import datetime
-import os
-import platform
-import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-# Published results of the paper's authors (their result files), tabular data.
-# Keys: dataset -> model -> (test accuracy, mean Gini of IG), plus the set-up.
-PAPER_TABULAR = {
-    "mushroom": {
-        "natural": (1.00, 0.91, ""),
-        "l1": (0.975, 0.972, "λ=0.01"),
-        "adversarial": (0.985, 0.977, "ε=0.1"),
-    },
-    "spambase": {
-        "natural": (0.9105, 0.654, ""),
-        "l1": (0.898, 0.755, "λ=0.02"),
-        "adversarial": (0.892, 0.777, "ε=0.1"),
-    },
-}
-
-# Robust accuracy of Madry et al.'s adversarially trained MNIST network at
-# epsilon = 0.3, the reference the paper's MNIST model is identical to.
-MADRY_MNIST_ROBUST = {"PGD, 100 steps": 0.925, "PGD, 50 restarts": 0.896}
+from ._paper_constants import (
+    ADVERSARIAL_EPOCHS,
+    IMAGE_BATCH_SIZE,
+    IMAGE_LEARNING_RATE,
+    NATURAL_EPOCHS,
+)
 
 DATASETS = ("mushroom", "spambase", "mnist", "fashion")
 TABULAR = ("mushroom", "spambase")
@@ -59,7 +43,7 @@ class Profile:
     tabular_seeds: tuple
     tabular_max_rows: int | None
     # images: training
-    image_train: int | None  # None: the paper's 50,000 images
+    image_train: int | None  # None: the paper's TRAIN_IMAGES
     natural_epochs: int
     # (fraction of the training epsilon, epochs) per stage: a ramp of epsilon
     adversarial_stages: tuple
@@ -69,7 +53,7 @@ class Profile:
     learning_rate: float
     train_attack: str
     train_attack_steps: int | None  # None: the paper's 100 * eps + 10
-    train_step_factor: float | None  # step = factor * eps / steps; None: 0.01
+    train_step_factor: float | None  # step = factor * eps / steps; None: paper's
     # images: evaluation
     image_test: int | None  # test images for accuracy; None: all 10,000
     image_eval: int | None  # test images for robust accuracy and IG; None: all
@@ -134,11 +118,11 @@ PROFILES = {
         tabular_seeds=(0, 1, 2, 3, 4),
         tabular_max_rows=None,
         image_train=None,
-        natural_epochs=25,  # 25,000 steps of 50 images over 50,000 images
-        adversarial_stages=((1.0, 100),),  # 100,000 steps
+        natural_epochs=NATURAL_EPOCHS,
+        adversarial_stages=((1.0, ADVERSARIAL_EPOCHS),),
         adversarial_from_natural=False,
-        batch_size=50,
-        learning_rate=1e-4,
+        batch_size=IMAGE_BATCH_SIZE,
+        learning_rate=IMAGE_LEARNING_RATE,
         train_attack="pgd",
         train_attack_steps=None,
         train_step_factor=None,
@@ -172,6 +156,15 @@ class Result:
     robust_method: str = ""
     extra: dict = field(default_factory=dict)
 
+    def to_dict(self):
+        """The fields as plain JSON types."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        """The Result that :meth:`to_dict` gave ``data`` for."""
+        return cls(**data)
+
 
 @contextmanager
 def stopwatch(record):
@@ -181,44 +174,3 @@ def stopwatch(record):
         yield
     finally:
         record.append(time.perf_counter() - start)
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def environment(device_description):
-    """Facts a reader needs to judge the numbers: machine, versions, date."""
-    import numpy
-    import scipy
-    import sklearn
-
-    import skadv
-
-    versions = {
-        "python": platform.python_version(),
-        "skadv": skadv.__version__,
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "scikit-learn": sklearn.__version__,
-    }
-    for name in ("numba", "torch"):
-        module = sys.modules.get(name)
-        if module is not None:
-            versions[name] = module.__version__
-    return {
-        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-        "machine": (
-            f"{platform.system()} {platform.machine()}, {_cpu_model()}, "
-            f"{os.cpu_count()} logical CPUs visible"
-        ),
-        "device": device_description,
-        "versions": versions,
-    }

@@ -6,9 +6,10 @@ the Gini index of its attributions.
 """
 
 import numpy as np
-from _paper_common import DATASET_LABELS, MODEL_KINDS, MODEL_LABELS
 
 from skadv.inspection import SaliencyMapDisplay
+
+from ._paper_common import DATASET_LABELS, MODEL_KINDS, MODEL_LABELS
 
 IMAGE_SIDE = 28
 
@@ -35,7 +36,11 @@ def pick_examples(y, proba_by_kind, n_examples, threshold=0.9):
 
 
 def saliency_figure(figure_data, path, n_examples):
-    """One row per example: the image, then the natural, L1 and adversarial IG."""
+    """One row per example: the image, then the natural, L1 and adversarial IG.
+
+    Returns ``{dataset: [{"label": ..., "gini": {kind: ...}}, ...]}``, the
+    examples shown and the Gini index of each of their maps.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -50,7 +55,7 @@ def saliency_figure(figure_data, path, n_examples):
     fig, axes = plt.subplots(
         n_rows, n_cols, figsize=(2.2 * n_cols, 2.5 * n_rows), squeeze=False
     )
-    start = 0
+    start, examples = 0, {}
     for name, rows in picks.items():
         data = figure_data[name]
         shape = (len(rows), IMAGE_SIDE, IMAGE_SIDE)
@@ -58,16 +63,27 @@ def saliency_figure(figure_data, path, n_examples):
             [data["maps"][kind][rows].reshape(shape) for kind in MODEL_KINDS]
         )
         block = axes[start : start + len(rows)]
-        SaliencyMapDisplay(
+        display = SaliencyMapDisplay(
             attributions,
             images=data["X"][rows].reshape(shape),
             model_names=[MODEL_LABELS[kind] for kind in MODEL_KINDS],
         ).plot(axes=block)
         for ax, row in zip(block[:, 0], rows):
             ax.set_title(f"{DATASET_LABELS[name]}, label {data['y'][row]}")
+        examples[name] = [
+            {
+                "label": int(data["y"][row]),
+                "gini": {
+                    kind: float(display.gini_[m, i])
+                    for m, kind in enumerate(MODEL_KINDS)
+                },
+            }
+            for i, row in enumerate(rows)
+        ]
         start += len(rows)
     fig.suptitle("Integrated Gradients of the true-class probability")
     fig.tight_layout(rect=(0, 0, 1, 0.98))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+    return examples

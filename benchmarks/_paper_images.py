@@ -1,31 +1,30 @@
 """MNIST and Fashion-MNIST: the Madry CNN, natural vs L1 vs adversarial.
 
-The paper (appendix J.1) trains the network of Madry et al. on 50,000 training
-images with Adam (learning rate 1e-4, batches of 50): 25,000 steps for the
-natural models (with or without L1), 100,000 steps of PGD adversarial training
-(random start, ``100 * eps + 10`` steps of 0.01) with eps = 0.3 on MNIST and 0.1
-on Fashion-MNIST. IG attributes the predicted probability of the true class from
-the all-black baseline. The profile decides how much of that schedule runs.
+The paper (appendix J.1; the values are in ``_paper_constants``) trains the
+network of Madry et al. with Adam: a number of steps for the natural models
+(with or without L1), more steps of PGD adversarial training from a random
+start, with an epsilon per dataset. IG attributes the predicted probability of
+the true class from the all-black baseline. The profile decides how much of
+that schedule runs.
 """
 
 import copy
 
 import numpy as np
-from _image_data import load_split
-from _paper_common import MODEL_KINDS, Result, stopwatch
 
 from skadv.inspection import gini_index, integrated_gradients
 from skadv.metrics import robust_accuracy_score
 from skadv.neural_network import AdversarialMLPClassifier
 
-IMAGE_EPSILON = {"mnist": 0.3, "fashion": 0.1}
+from ._image_data import load_split
+from ._paper_common import MODEL_KINDS, Result, stopwatch
+from ._paper_constants import IMAGE_EPSILON, PGD_STEP_SIZE, TRAIN_IMAGES, pgd_steps
+
 # L1 strength on the network weights (mean cross-entropy + l1 * sum |W|). The
 # paper's value sits in its Table 1, outside the appendix. Larger values do not
-# make IG sparser in the quick mode: on MNIST (1,000 training images, 3 epochs)
-# l1 = 0, 1e-5, 1e-4, 3e-4, 1e-3 gave Gini 0.915, 0.914, 0.915, 0.914, 0.908 at
-# accuracy 91.9%, 91.8%, 89.3%, 90.8%, 75.1%, so the mildest value is kept.
+# make IG sparser in the quick mode (see L1_TRIAL in _paper_discussion.py), so
+# the mildest value is kept.
 IMAGE_L1 = {"mnist": 1e-5, "fashion": 1e-5}
-PAPER_TRAIN_IMAGES = 50_000
 INPUT_SHAPE = (1, 28, 28)
 
 
@@ -33,7 +32,7 @@ def load_images(name, n_train, seed, data_home=None, checksums=None):
     """Training subset and full test set, float32 pixels in [0, 1], flat rows."""
     X_train, y_train = load_split(name, "train", data_home, checksums)
     X_test, y_test = load_split(name, "test", data_home, checksums)
-    n_train = PAPER_TRAIN_IMAGES if n_train is None else n_train
+    n_train = TRAIN_IMAGES if n_train is None else n_train
     keep = np.random.default_rng(seed).permutation(len(y_train))[:n_train]
     return X_train[keep], y_train[keep], X_test, y_test
 
@@ -68,7 +67,7 @@ def _attack_text(profile, eps):
     if profile.train_attack == "fgsm":
         return "FGSM from a random start, step 1.25ε"
     if steps is None:
-        return f"PGD {int(round(100 * eps + 10))}×0.01 from a random start"
+        return f"PGD {pgd_steps(eps)}×{PGD_STEP_SIZE:g} from a random start"
     return f"PGD {steps}×(2.5ε/{steps}) from a random start"
 
 
@@ -128,7 +127,7 @@ def _robust_method(profile, eps):
         profile.eval_attack_steps, profile.eval_step_factor, eps
     )
     if steps is None:
-        steps, step_size = int(round(100 * eps + 10)), 0.01
+        steps, step_size = pgd_steps(eps), PGD_STEP_SIZE
     restarts = (
         f", {profile.eval_restarts} restarts" if profile.eval_restarts > 1 else ""
     )
@@ -239,13 +238,13 @@ def run_images(
 
 IMAGE_PREPROCESSING = {
     "mnist": (
-        "pixels scaled to [0, 1] by `fetch_mnist`, ε = 0.3 in those units; "
-        "attacks are clipped to [0, 1]; training images are a seeded random "
-        "subset of the 60,000 (the paper's 50,000 in --full); IG from the "
-        "all-black image"
+        f"pixels scaled to [0, 1] by `fetch_mnist`, ε = {IMAGE_EPSILON['mnist']:g} "
+        "in those units; attacks are clipped to [0, 1]; training images are a "
+        f"seeded random subset of the 60,000 (the paper's {TRAIN_IMAGES:,} in "
+        "--full); IG from the all-black image"
     ),
     "fashion": (
-        "as MNIST (`fetch_fashion_mnist`), ε = 0.1; L1 and adversarial set-ups "
-        "as for MNIST"
+        f"as MNIST (`fetch_fashion_mnist`), ε = {IMAGE_EPSILON['fashion']:g}; L1 "
+        "and adversarial set-ups as for MNIST"
     ),
 }

@@ -1,13 +1,24 @@
 """Markdown for reproduce_paper.py: our numbers beside the paper's, and context."""
 
 import numpy as np
-from _paper_common import (
+
+from ._cli import environment_lines
+from ._paper_common import (
     DATASET_LABELS,
-    MADRY_MNIST_ROBUST,
     MODEL_KINDS,
     MODEL_LABELS,
-    PAPER_TABULAR,
+    PROFILES,
+    Result,
 )
+from ._paper_constants import (
+    IMAGE_EPSILON,
+    L1_LAMBDA,
+    MADRY_MNIST_ROBUST,
+    PAPER_TABULAR,
+    TABULAR_EPSILON,
+    TEST_SIZE,
+)
+from ._paper_discussion import discussion
 
 
 def _pct(values):
@@ -51,9 +62,14 @@ def headline_table(results):
         if dataset in PAPER_TABULAR and dataset not in seen:
             seen.add(dataset)
             cells = []
+            setups = {
+                "natural": "",
+                "l1": f"λ={L1_LAMBDA[dataset]:g}: ",
+                "adversarial": f"ε={TABULAR_EPSILON:g}: ",
+            }
             for kind in MODEL_KINDS:
-                acc, gini, setup = PAPER_TABULAR[dataset][kind]
-                prefix = f"{setup}: " if setup else ""
+                acc, gini = PAPER_TABULAR[dataset][kind]
+                prefix = setups[kind]
                 cells.append(f"{prefix}{100 * acc:g}% / {gini:g}")
             lines.append(
                 f"| {DATASET_LABELS[dataset]} (paper) | " + " | ".join(cells) + " |"
@@ -122,35 +138,34 @@ def claim_checks(results):
     return "\n".join(lines)
 
 
-def render(results, env, profile, command, preprocessing, discussion, figure):
-    """The whole results file."""
-    versions = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+def render_report(record):
+    """The whole results file, from the record of a run (see reproduce_paper.py)."""
+    results = [Result.from_dict(r) for r in record["results"]]
+    profile = PROFILES[record["mode"]]
     seeds = len(profile.tabular_seeds)
+    split = f"{100 * (1 - TEST_SIZE):.0f}/{100 * TEST_SIZE:.0f}"
+    note = {"quick": " (`make reproduce`)", "full": " (`make reproduce FULL=1`)"}
     parts = [
         "# Reproducing Chalasani et al. (ICML 2020): adversarial training gives "
         "concise explanations",
         "",
         f"**Mode: {profile.label}.**",
         "",
-        f"- Command: `{command}`"
-        + {"quick": " (`make reproduce`)", "full": " (`make reproduce FULL=1`)"}.get(
-            profile.name, ""
+        *environment_lines(
+            record["command"], record["environment"], note.get(profile.name, "")
         ),
-        f"- Date: {env['date']}",
-        f"- Machine: {env['machine']}; device for the networks: {env['device']}",
-        f"- Versions: {versions}",
         "",
         "## Headline: paper vs skadv",
         "",
         "Test accuracy / mean Gini index of the Integrated Gradients of the "
         "probability of the true class (zero baseline), over the test set. "
-        f"Tabular numbers are means over {seeds} random 70/30 split"
+        f"Tabular numbers are means over {seeds} random {split} split"
         f"{'s' if seeds > 1 else ''} (seeds {list(profile.tabular_seeds)}).",
         "",
         headline_table(results),
         "",
         "For MNIST the paper's model is Madry et al.'s network, whose published "
-        "robust accuracy at ε = 0.3 is "
+        f"robust accuracy at ε = {IMAGE_EPSILON['mnist']:g} is "
         + ", ".join(f"{100 * v:.1f}% ({k})" for k, v in MADRY_MNIST_ROBUST.items())
         + ".",
         "",
@@ -170,15 +185,15 @@ def render(results, env, profile, command, preprocessing, discussion, figure):
         "",
         "## Preprocessing and parameters",
         "",
-        *[f"- {DATASET_LABELS[k]}: {v}" for k, v in preprocessing.items()],
+        *[f"- {DATASET_LABELS[k]}: {v}" for k, v in record["preprocessing"].items()],
         "",
     ]
-    if figure:
+    if record["figure"]:
         parts += [
             "## Saliency maps (cf. Figs. J.6 and J.7)",
             "",
-            f"![IG saliency maps of the three model types]({figure})",
+            f"![IG saliency maps of the three model types]({record['figure']})",
             "",
         ]
-    parts += ["## Discussion", "", discussion.strip(), ""]
+    parts += ["## Discussion", "", discussion(record, results).strip(), ""]
     return "\n".join(parts)

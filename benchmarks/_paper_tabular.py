@@ -1,17 +1,18 @@
 """Mushroom and Spambase: logistic regression, natural vs L1 vs adversarial.
 
-Set-up of the paper (appendix J.1): 70/30 train/test split, one-hot Mushroom,
-epsilon = 0.1, L1 strength lambda = 0.01 (Mushroom) and 0.02 (Spambase) on the
-*mean* training loss, Integrated Gradients of the predicted probability of the
-true class from the all-zero baseline, in the space the model sees.
+Set-up of the paper (appendix J.1; the values are in ``_paper_constants``): a
+70/30 train/test split, one-hot Mushroom, one epsilon, an L1 strength lambda per
+dataset on the *mean* training loss, Integrated Gradients of the predicted
+probability of the true class from the all-zero baseline, in the space the
+model sees.
 
 Two training recipes are run for every model type:
 
 - ``exact``: skadv's L-BFGS-B solver, the exact optimum of the convex objective;
-- ``paper``: the paper's recipe, Adam with learning rate 0.01, batches of 32,
-  exactly 30 epochs (``max_iter=30`` with ``n_iter_no_change=30``, so the
-  early stop never fires; checked on ``n_iter_``), no penalty besides the L1
-  term (``solver="adam"``).
+- ``paper``: the paper's recipe, Adam at its learning rate and batch size for
+  exactly its number of epochs (``max_iter`` equal to ``n_iter_no_change``, so
+  the early stop never fires; checked on ``n_iter_``), no penalty besides the
+  L1 term (``solver="adam"``).
 
 skadv minimises ``L / S + [(1 - r) / 2 ||w||^2 + r ||w||_1] / (C S)`` with
 ``S = n_train`` for unit sample weights, so the paper's
@@ -22,7 +23,6 @@ and "no penalty" is ``C = inf``.
 import warnings
 
 import numpy as np
-from _paper_common import Result, stopwatch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
@@ -33,10 +33,17 @@ from skadv.inspection import gini_index, integrated_gradients
 from skadv.linear_model import AdversarialLogisticRegression
 from skadv.metrics import robust_accuracy_score
 
-EPSILON = 0.1
-L1_LAMBDA = {"mushroom": 0.01, "spambase": 0.02}
-TEST_SIZE = 0.3
-PAPER_EPOCHS = 30
+from ._paper_common import Result, stopwatch
+from ._paper_constants import (
+    ADAM_BATCH_SIZE,
+    ADAM_EPOCHS,
+    ADAM_LEARNING_RATE,
+    L1_LAMBDA,
+    TABULAR_EPSILON,
+    TEST_SIZE,
+)
+
+LOADERS = {"mushroom": load_mushroom, "spambase": load_spambase}
 
 # The exact natural and adversarial models get this tiny ridge (on the mean
 # loss) instead of none: natural Mushroom is linearly separable, so without any
@@ -51,20 +58,22 @@ PREPROCESSING = {
     ),
     "spambase": (
         "57 numeric columns standardised (StandardScaler fitted on the training "
-        "split); ε = 0.1 is measured in these standard units"
+        f"split); ε = {TABULAR_EPSILON:g} is measured in these standard units"
     ),
 }
 
 RECIPES = {
     "exact": "exact optimum (L-BFGS-B)",
-    "paper": "paper recipe (Adam, lr 0.01, batch 32, 30 epochs)",
+    "paper": (
+        f"paper recipe (Adam, lr {ADAM_LEARNING_RATE:g}, batch {ADAM_BATCH_SIZE}, "
+        f"{ADAM_EPOCHS} epochs)"
+    ),
 }
 
 
 def load_split(name, seed, max_rows=None):
     """The 70/30 split of one tabular dataset, stratified on the label."""
-    loader = {"mushroom": load_mushroom, "spambase": load_spambase}[name]
-    X, y = loader(return_X_y=True)
+    X, y = LOADERS[name](return_X_y=True)
     if max_rows is not None and max_rows < len(y):
         X, _, y, _ = train_test_split(
             X, y, train_size=max_rows, random_state=seed, stratify=y
@@ -87,14 +96,14 @@ def model_specs(name, n_train, recipe):
         C_plain = 1.0 / (EXACT_RIDGE * n_train)
         plain = f"ridge {EXACT_RIDGE:g} (C={C_plain:.4g})"
     else:
-        # exactly PAPER_EPOCHS epochs: with n_iter_no_change = max_iter the
+        # exactly ADAM_EPOCHS epochs: with n_iter_no_change = max_iter the
         # early stop cannot fire (the first epoch always improves on +inf)
         common = {
             "solver": "adam",
-            "learning_rate": 0.01,
-            "batch_size": 32,
-            "max_iter": PAPER_EPOCHS,
-            "n_iter_no_change": PAPER_EPOCHS,
+            "learning_rate": ADAM_LEARNING_RATE,
+            "batch_size": ADAM_BATCH_SIZE,
+            "max_iter": ADAM_EPOCHS,
+            "n_iter_no_change": ADAM_EPOCHS,
             "tol": 0.0,
         }
         C_plain = np.inf
@@ -108,8 +117,8 @@ def model_specs(name, n_train, recipe):
         ),
         (
             "adversarial",
-            f"ε={EPSILON:g}, {plain}",
-            {"epsilon": EPSILON, "C": C_plain, **common},
+            f"ε={TABULAR_EPSILON:g}, {plain}",
+            {"epsilon": TABULAR_EPSILON, "C": C_plain, **common},
         ),
     ]
 
@@ -118,7 +127,7 @@ def _evaluate(model, X_test, y_test, result):
     """Test accuracy, exact robust accuracy and mean Gini of IG on the test set."""
     result.accuracy.append(float(model.score(X_test, y_test)))
     result.robust_accuracy.append(
-        float(robust_accuracy_score(model, X_test, y_test, epsilon=EPSILON))
+        float(robust_accuracy_score(model, X_test, y_test, epsilon=TABULAR_EPSILON))
     )
     attributions = integrated_gradients(model, X_test, y_test)
     result.gini.append(float(np.mean(gini_index(np.abs(attributions)))))
@@ -136,14 +145,25 @@ def _fit_recording_max_iter(model, X, y):
 
 
 def _n_iter(estimator, recipe):
-    """Iterations (epochs for Adam) of ``estimator``; checks the paper's 30."""
+    """Iterations (epochs for Adam) of ``estimator``; checks the paper's epochs."""
     n_iter = np.atleast_1d(estimator.n_iter_)
-    if recipe == "paper" and not np.all(n_iter == PAPER_EPOCHS):
+    if recipe == "paper" and not np.all(n_iter == ADAM_EPOCHS):
         raise RuntimeError(
-            f"the paper recipe must run exactly {PAPER_EPOCHS} epochs, "
+            f"the paper recipe must run exactly {ADAM_EPOCHS} epochs, "
             f"got n_iter_={n_iter.tolist()}"
         )
     return int(np.max(n_iter))
+
+
+def _record_weights(model, feature_names, result, first_split):
+    """The L1 norm of the weights; on the first split also the weights."""
+    coef = np.ravel(model[-1].coef_)
+    result.extra.setdefault("coef_l1", []).append(float(np.abs(coef).sum()))
+    if first_split:
+        names = model[0].get_feature_names_out(feature_names)
+        result.extra["first_split_coef"] = dict(
+            zip(map(str, names), map(float, coef), strict=True)
+        )
 
 
 def run_tabular(profile, datasets, log=print):
@@ -151,6 +171,7 @@ def run_tabular(profile, datasets, log=print):
     results = []
     for name in datasets:
         table = {}
+        feature_names = LOADERS[name]().feature_names
         for seed in profile.tabular_seeds:
             X_train, X_test, y_train, y_test = load_split(
                 name, seed, profile.tabular_max_rows
@@ -184,6 +205,8 @@ def run_tabular(profile, datasets, log=print):
                             result.extra.get("not converged", 0) + 1
                         )
                     result.extra.setdefault("n_iter", []).append(n_iter)
+                    first_split = seed == profile.tabular_seeds[0]
+                    _record_weights(model, feature_names, result, first_split)
                     with stopwatch(result.eval_seconds):
                         _evaluate(model, X_test, y_test, result)
                     log(

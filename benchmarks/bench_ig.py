@@ -12,30 +12,35 @@ Three measurements, each against a baseline measured in the same run:
    size (Linux ``VmHWM``, reset just before the call) above the resident size
    just before the call, so numpy and torch allocations both count.
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/bench_ig.py            # full sizes
-    python benchmarks/bench_ig.py --quick    # smaller sizes, same table layout
-    python benchmarks/bench_ig.py --smoke --output /tmp/ig.md   # seconds
+    python -m benchmarks.bench_ig            # full sizes
+    python -m benchmarks.bench_ig --quick    # smaller sizes, same table layout
+    python -m benchmarks.bench_ig --smoke --output /tmp/ig.md   # seconds
 
 Writes ``benchmarks/results/ig.md`` unless ``--output`` says otherwise.
 """
 
 import argparse
-import datetime
 import json
-import os
-import platform
-import shlex
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results" / "ig.md"
+from ._cli import (
+    RESULTS,
+    ROOT,
+    benchmark_parser,
+    command_line,
+    environment,
+    environment_lines,
+    write_text,
+)
+from ._paper_constants import TABULAR_EPSILON
+
+MODULE = "benchmarks.bench_ig"
 
 
 def _best_time(fn, repeats):
@@ -106,7 +111,7 @@ def _mushroom_model():
 
     X, y = load_mushroom(return_X_y=True)
     X_enc = OneHotEncoder(sparse_output=False).fit_transform(X)
-    model = AdversarialLogisticRegression(epsilon=0.1).fit(X_enc, y)
+    model = AdversarialLogisticRegression(epsilon=TABULAR_EPSILON).fit(X_enc, y)
     return model, X_enc, y
 
 
@@ -219,64 +224,47 @@ def bench_memory(n_rows, n_steps, batch):
                 "n_steps": n_steps,
             }
             out = subprocess.run(
-                [sys.executable, __file__, "--memory-worker", json.dumps(config)],
+                [sys.executable, "-m", MODULE, "--memory-worker", json.dumps(config)],
                 check=True,
                 capture_output=True,
                 text=True,
+                cwd=ROOT,
             )
             rise = json.loads(out.stdout.strip().splitlines()[-1])["rise_mib"]
             rows.append((library, b, rise))
     return rows
 
 
-def _versions():
-    import captum
-    import sklearn
-    import torch
-
-    import skadv
-
-    return (
-        f"skadv {skadv.__version__}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, torch {torch.__version__}, captum "
-        f"{captum.__version__}, Python {platform.python_version()}"
-    )
-
-
-def _machine():
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    import torch
-
-    return (
-        f"{model}, {os.cpu_count()} logical CPUs visible, torch using "
-        f"{torch.get_num_threads()} threads, {platform.system()} "
-        f"{platform.release()}"
-    )
+def _targets(mlp, linear):
+    """The targets of the two throughput measurements, and whether they are met."""
+    return [
+        "Targets: skadv at least as fast as captum on the MLP "
+        f"({'met' if mlp['skadv'] >= mlp['captum'] else 'NOT met'}: "
+        f"{mlp['skadv'] / mlp['captum']:.2f}x); exact linear form at least 100x "
+        "faster than quadrature "
+        f"({'met' if linear['skadv_exact'] >= 100 * linear['captum'] else 'NOT met'}"
+        f": {linear['skadv_exact'] / linear['captum']:.0f}x captum, "
+        f"{linear['skadv_exact'] / linear['skadv_quadrature']:.0f}x skadv's own "
+        "Gauss-Legendre).",
+        "",
+    ]
 
 
 def render(mlp, linear, memory, args):
     title = "# Integrated Gradients: skadv vs captum"
+    smoke = args.mode == "smoke"
+    targets = _targets(mlp, linear)
     lines = [
-        title + (" (SMOKE run: tiny sizes, meaningless numbers)" if args.smoke else ""),
+        title + (" (SMOKE run: tiny sizes, meaningless numbers)" if smoke else ""),
         "",
-        f"Command: `{' '.join(shlex.quote(a) for a in ['python'] + sys.argv)}`  ",
-        f"Date: {datetime.date.today().isoformat()}  ",
-        f"Machine: {_machine()}  ",
-        f"Versions: {_versions()}",
+        *environment_lines(command_line(MODULE, args.argv), environment()),
         "",
         "Throughput is rows explained per second, best of "
         f"{args.repeats} runs after a warm-up; ratios are against captum in "
         "the same run. `max abs diff` is the largest absolute difference between "
         "the two libraries' attributions (float32 MLP, float64 linear model).",
         "",
+        *targets,
         "## Torch MLP, Gauss-Legendre at equal n_steps",
         "",
         "| model | n_steps | captum rows/s | skadv rows/s | skadv / captum "
@@ -307,18 +295,6 @@ def render(mlp, linear, memory, args):
         "| --- | ---: | ---: | ---: |",
     ]
     unbatched = {lib: rise for lib, b, rise in memory if b is None}
-    targets = [
-        "Targets: skadv at least as fast as captum on the MLP "
-        f"({'met' if mlp['skadv'] >= mlp['captum'] else 'NOT met'}: "
-        f"{mlp['skadv'] / mlp['captum']:.2f}x); exact linear form at least 100x "
-        "faster than quadrature "
-        f"({'met' if linear['skadv_exact'] >= 100 * linear['captum'] else 'NOT met'}"
-        f": {linear['skadv_exact'] / linear['captum']:.0f}x captum, "
-        f"{linear['skadv_exact'] / linear['skadv_quadrature']:.0f}x skadv's own "
-        "Gauss-Legendre).",
-        "",
-    ]
-    lines[9:9] = targets
     for lib, b, rise in memory:
         ratio = rise / unbatched[lib] if unbatched[lib] > 0 else float("nan")
         lines.append(
@@ -329,24 +305,27 @@ def render(mlp, linear, memory, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="smaller sizes")
-    mode.add_argument(
-        "--smoke", action="store_true", help="tiny sizes, meaningless numbers"
+    parser = benchmark_parser(
+        __doc__,
+        RESULTS / "ig.md",
+        mode_help={
+            "quick": "smaller sizes",
+            "smoke": "tiny sizes, meaningless numbers",
+        },
     )
-    parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--memory-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_worker:
         memory_worker(json.loads(args.memory_worker))
         return
-    args.steps = 8 if args.smoke else 50
-    args.repeats = 1 if args.smoke else 3 if args.quick else 5
-    mlp_rows = 8 if args.smoke else 64 if args.quick else 256
-    linear_rows = 200 if args.smoke else 2000 if args.quick else 8124
-    args.memory_rows = 16 if args.smoke else 256 if args.quick else 1024
-    args.batch = 40 if args.smoke else 1000
+    args.argv = argv
+    smoke, quick = args.mode == "smoke", args.mode == "quick"
+    args.steps = 8 if smoke else 50
+    args.repeats = 1 if smoke else 3 if quick else 5
+    mlp_rows = 8 if smoke else 64 if quick else 256
+    linear_rows = 200 if smoke else 2000 if quick else 8124
+    args.memory_rows = 16 if smoke else 256 if quick else 1024
+    args.batch = 40 if smoke else 1000
     mlp = bench_mlp(mlp_rows, args.steps, args.repeats)
     print(mlp, flush=True)
     linear = bench_linear(linear_rows, args.steps, args.repeats)
@@ -354,8 +333,7 @@ def main(argv=None):
     memory = bench_memory(args.memory_rows, args.steps, args.batch)
     print(memory, flush=True)
     text = render(mlp, linear, memory, args)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text)
+    write_text(args.output, text)
     print(text)
 
 

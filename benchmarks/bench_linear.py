@@ -6,37 +6,32 @@ Baselines, all measured in the same run on the same data:
   ``epsilon=0``, at default threading and with BLAS, OpenMP and numba limited to
   one thread for both libraries, plus an equal-objective comparison;
 - scikit-learn's L1 solvers (saga and liblinear): the paper's natural L1 baseline;
-- a re-implementation of the paper's training loop (Adam, lr 0.01, batch 32, 30
-  epochs, closed-form adversarial loss with the sign of ``w`` as the derivative of
-  ``|w|``) on the same objective as skadv's ``epsilon=0.1`` fit.
+- a re-implementation of the paper's training loop (Adam at the paper's learning
+  rate, batch size and epochs, closed-form adversarial loss with the sign of ``w``
+  as the derivative of ``|w|``) on the same objective as skadv's fit at the
+  paper's epsilon.
 
 Objectives are the docstring objective of AdversarialLogisticRegression
 (``C * sum loss + penalty``) at the budget and penalty each method targets. The
 kernel bandwidth is the bytes of ``X`` (values and indices) read per second by one
 loss + gradient evaluation.
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/bench_linear.py --quick   # minutes on 2 cores
-    python benchmarks/bench_linear.py           # full sizes
-    python benchmarks/bench_linear.py --smoke --output /tmp/t.md   # seconds
+    python -m benchmarks.bench_linear --quick   # minutes on 2 cores
+    python -m benchmarks.bench_linear           # full sizes
+    python -m benchmarks.bench_linear --smoke --output /tmp/t.md   # seconds
 """
 
-import argparse
 import contextlib
-import datetime
 import os
-import platform
 import time
 import warnings
-from pathlib import Path
 
 import numba
 import numpy as np
-import scipy
 import scipy.sparse as sp
 import sklearn
-import threadpoolctl
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
@@ -46,7 +41,22 @@ from skadv.datasets import load_mushroom, load_spambase
 from skadv.linear_model import AdversarialLogisticRegression
 from skadv.linear_model._loss import LinearDesign
 
-EPS = 0.1
+from ._cli import (
+    RESULTS,
+    benchmark_parser,
+    command_line,
+    environment,
+    environment_lines,
+    write_text,
+)
+from ._paper_constants import (
+    ADAM_BATCH_SIZE,
+    ADAM_EPOCHS,
+    ADAM_LEARNING_RATE,
+    TABULAR_EPSILON,
+)
+
+EPS = TABULAR_EPSILON
 SIZES = {
     # name: (dense rows, sparse rows, sparse columns, sparse density)
     "smoke": (2_000, 1_000, 2_000, 0.01),
@@ -108,7 +118,16 @@ def objective(X, y, coef, intercept, eps, l1_ratio, C=1.0):
     return C * loss + (1 - l1_ratio) / 2 * coef @ coef + l1_ratio * np.abs(coef).sum()
 
 
-def paper_adam(X, y, eps, *, epochs=30, batch_size=32, lr=0.01, seed=0):
+def paper_adam(
+    X,
+    y,
+    eps,
+    *,
+    epochs=ADAM_EPOCHS,
+    batch_size=ADAM_BATCH_SIZE,
+    lr=ADAM_LEARNING_RATE,
+    seed=0,
+):
     """The paper's loop: Adam on minibatches of the closed-form loss in ``w``."""
     n, d = X.shape
     y_pm = np.where(y == 1, 1.0, -1.0)
@@ -269,27 +288,24 @@ def _measure(name, X, y, mode):
             rows.append((name, method, np.nan, np.nan, "skipped: too slow here"))
             continue
         add(method, fit(sklearn_l1(solver)), 0.0, 1.0)
-    epochs = 2 if mode == "smoke" else 30
+    epochs = 2 if mode == "smoke" else ADAM_EPOCHS
     seconds, model = timed(lambda: paper_adam(X, y, EPS, epochs=epochs))
     method = f"paper Adam loop eps={EPS} ({epochs} epochs)"
     t["paper"], f["paper"] = add(method, (seconds, model, epochs), EPS, 0.0)
     return rows, t, f
 
 
-def header(mode, flag):
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+def header(mode, start_load):
+    load = ", ".join(f"{x:.1f}" for x in start_load)
+    env = environment()
     return [
         "# AdversarialLogisticRegression fit benchmark",
         "",
-        f"- command: `python benchmarks/bench_linear.py{flag}` ({mode} sizes)",
-        f"- date: {datetime.date.today().isoformat()}",
-        f"- machine: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, numba threads {numba.get_num_threads()}; shared "
-        f"with other jobs (load average {load} at the start; per data set below), "
-        "so absolute times are noisy and only same-run ratios are meaningful",
-        f"- versions: python {platform.python_version()}, numpy {np.__version__}, "
-        f"scipy {scipy.__version__}, scikit-learn {sklearn.__version__}, "
-        f"numba {numba.__version__}, threadpoolctl {threadpoolctl.__version__}",
+        *environment_lines(command_line("benchmarks.bench_linear"), env, ""),
+        f"- sizes: {mode}",
+        f"- load: the machine is shared with other jobs (load average {load} at "
+        "the start; per data set below), so absolute times are noisy and only "
+        "same-run ratios are meaningful",
         "- objective: `C * sum log(1 + exp(eps*||w||_1 - y(w.x + b))) + "
         "(1 - l1_ratio)/2 ||w||^2 + l1_ratio ||w||_1` with C = 1, at the budget "
         "and penalty the method targets. skadv runs at its defaults (tol=1e-6); "
@@ -298,7 +314,7 @@ def header(mode, flag):
         "objective divided by `C * sum(s)` is below tol, which on ill-conditioned "
         "data can leave either short of the minimum: the objective columns of "
         "the ratio table say by how much (sklearn's relative to skadv's at "
-        "eps=0; skadv's default eps=0.1 fit relative to a tol=1e-10 fit). The "
+        f"eps=0; skadv's default eps={EPS:g} fit relative to a tol=1e-10 fit). The "
         "'equal objective' ratio refits, one thread, whichever of the two eps=0 "
         f"fits stopped more than {EQUAL_RTOL:g} (relative) above the other with "
         "tol divided by 10 until it comes that close, and compares the times of "
@@ -313,27 +329,16 @@ def header(mode, flag):
         "threads, which on a busy machine can slow it down; the '1 thread' rows "
         "limit BLAS, OpenMP and numba to one thread for both, the like-for-like "
         "comparison.",
-        "- On the CSR synthetic data eps = 0.1 exceeds every achievable margin and "
-        "the exact solution is w = 0.",
+        f"- On the CSR synthetic data eps = {EPS:g} exceeds every achievable "
+        "margin and the exact solution is w = 0.",
         "",
     ]
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--quick", action="store_true", help="reduced sizes")
-    group.add_argument("--smoke", action="store_true", help="tiny sizes, seconds")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path(__file__).parent / "results" / "linear.md",
-        help="where to write the Markdown table",
-    )
-    args = parser.parse_args()
-    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    flag = {"smoke": " --smoke", "quick": " --quick", "full": ""}[mode]
-    lines = header(mode, flag)
+def main(argv=None):
+    args = benchmark_parser(__doc__, RESULTS / "linear.md").parse_args(argv)
+    mode = args.mode
+    start_load = os.getloadavg()
     table = [
         "| data | method | fit time (s) | final objective | iterations |",
         "| --- | --- | ---: | ---: | ---: |",
@@ -351,12 +356,12 @@ def main():
             ]
         summary.append(f"| {name} | " + " | ".join(ratios.values()) + " |")
         print("\n".join(table[-len(rows) :]), flush=True)
+    lines = header(mode, start_load)
     text = (
         "\n".join(lines + ["## Ratios", ""] + summary + ["", "## Fits", ""] + table)
         + "\n"
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    write_text(args.output, text)
     print(text)
 
 

@@ -12,36 +12,42 @@ Two measurements, each against a baseline timed in the same run on the same devi
    20-step PGD attack on held-out images (target: >= 5x faster, robust accuracy
    within 3 points).
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/bench_nets.py --quick   # a few minutes on 2 CPU cores
-    python benchmarks/bench_nets.py           # larger subsets, the paper's CNN
-    python benchmarks/bench_nets.py --smoke --output /tmp/t.md   # seconds
+    python -m benchmarks.bench_nets --quick   # a few minutes on 2 CPU cores
+    python -m benchmarks.bench_nets           # larger subsets, the paper's CNN
+    python -m benchmarks.bench_nets --smoke --output /tmp/t.md   # seconds
 
 MNIST is read from ``$SKADV_DATA`` (else ``shared/data`` beside the checkout)
 unless ``--data-home`` names another folder; ``--checksums`` vouches for a copy
 that is not the published one (see ``_image_data.py``).
 """
 
-import argparse
-import datetime
-import platform
 import statistics
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import sklearn
 import torch
 import torch.nn.functional as F
-from _image_data import add_data_arguments, load_split
 
 from skadv.metrics import robust_accuracy_score
 from skadv.neural_network import AdversarialMLPClassifier
 
+from ._cli import (
+    RESULTS,
+    benchmark_parser,
+    command_line,
+    environment,
+    environment_lines,
+    write_text,
+)
+from ._image_data import add_data_arguments, load_split
+from ._paper_constants import IMAGE_BATCH_SIZE, PGD_STEP_SIZE, pgd_steps
+
 EPS = 0.1
+# The paper's PGD at EPS, in training and in the evaluation attack.
+PGD_STEPS = pgd_steps(EPS)
 SETTINGS = {
     # n_train, n_test, architecture, overhead repeats, epochs per overhead run,
     # epochs of the fgsm-vs-pgd fits
@@ -50,7 +56,7 @@ SETTINGS = {
     "full": dict(n_train=20000, n_test=2000, arch="cnn", repeats=3, epochs=1, fits=10),
 }
 HIDDEN = (256,)
-BATCH = 50
+BATCH = IMAGE_BATCH_SIZE
 LR = 1e-3
 
 
@@ -95,7 +101,7 @@ def bare_pgd_epochs(module, X, y, epochs, device, seed):
     X_t = torch.as_tensor(X, dtype=torch.float32, device=device)
     y_t = torch.as_tensor(y, dtype=torch.long, device=device)
     optimizer = torch.optim.Adam(module.parameters(), lr=LR)
-    steps, step = int(100 * EPS + 10), 0.01
+    steps, step = PGD_STEPS, PGD_STEP_SIZE
     for _ in range(epochs):
         order = torch.randperm(len(X_t), generator=gen).to(device)
         for start in range(0, len(X_t), BATCH):
@@ -146,27 +152,26 @@ def fgsm_vs_pgd(cfg, data):
         clf.fit(X, y)
         seconds = clock() - start
         robust = robust_accuracy_score(
-            clf, X_test, y_test, epsilon=EPS, steps=20, step_size=0.01, random_state=0
+            clf,
+            X_test,
+            y_test,
+            epsilon=EPS,
+            steps=PGD_STEPS,
+            step_size=PGD_STEP_SIZE,
+            random_state=0,
         )
         rows.append((attack or "natural", seconds, clf.score(X_test, y_test), robust))
     return rows
 
 
-def machine():
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    if torch.cuda.is_available():
-        return f"GPU {torch.cuda.get_device_name(0)} (host CPU {cpu})"
-    return f"CPU {cpu}, torch threads {torch.get_num_threads()}"
+def device_description(device):
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return device.type
 
 
 def render(mode, cfg, over, rows, argv):
+    """The results file; ``argv`` are the arguments of the command shown."""
     skadv_epoch, bare_epoch, device = over
     times = {name: (sec, clean, rob) for name, sec, clean, rob in rows}
     speedup = times["pgd"][0] / times["fgsm"][0]
@@ -175,15 +180,15 @@ def render(mode, cfg, over, rows, argv):
     lines = [
         "# AdversarialMLPClassifier training benchmark",
         "",
-        f"- command: `python benchmarks/bench_nets.py {' '.join(argv)}`".rstrip(),
-        f"- date: {datetime.date.today().isoformat()}",
-        f"- device: {device.type} -- {machine()}",
-        f"- versions: python {platform.python_version()}, torch {torch.__version__}, "
-        f"numpy {np.__version__}, scikit-learn {sklearn.__version__}",
+        *environment_lines(
+            command_line("benchmarks.bench_nets", argv),
+            environment(device_description(device)),
+        ),
         f"- data: MNIST, {cfg['n_train']} training and {cfg['n_test']} test images "
         "(fixed random subsets), pixels in [0, 1]",
         f"- model: {arch}, Adam lr {LR}, batch {BATCH}, eps {EPS}, clip [0, 1]; "
-        "PGD training and evaluation: 20 steps of 0.01 from a random start",
+        f"PGD training and evaluation: {PGD_STEPS} steps of {PGD_STEP_SIZE:g} from "
+        "a random start",
         "- times: process CPU seconds on the CPU (one torch thread, so other jobs "
         "on a shared machine barely affect them), wall seconds on a GPU; only "
         "same-run ratios are meaningful",
@@ -197,7 +202,8 @@ def render(mode, cfg, over, rows, argv):
         "",
         f"## FGSM vs PGD training ({cfg['fits']} epochs each)",
         "",
-        "| training | fit time (s) | clean accuracy | robust accuracy (PGD-20) |",
+        f"| training | fit time (s) | clean accuracy | robust accuracy "
+        f"(PGD-{PGD_STEPS}) |",
         "| --- | ---: | ---: | ---: |",
     ]
     for name, sec, clean, rob in rows:
@@ -214,14 +220,10 @@ def render(mode, cfg, over, rows, argv):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--quick", action="store_true", help="minutes on 2 cores")
-    modes.add_argument("--smoke", action="store_true", help="seconds, tiny sizes")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=Path(__file__).resolve().parent / "results" / "nets.md",
+    parser = benchmark_parser(
+        __doc__,
+        RESULTS / "nets.md",
+        mode_help={"quick": "minutes on 2 cores", "smoke": "seconds, tiny sizes"},
     )
     parser.add_argument(
         "--threads",
@@ -233,8 +235,7 @@ def main(argv=None):
     add_data_arguments(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
-    cfg = SETTINGS[mode]
+    cfg = SETTINGS[args.mode]
     data = load(cfg["n_train"], cfg["n_test"], args.data_home, args.checksums)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -244,10 +245,8 @@ def main(argv=None):
         for row in rows:
             name, sec, clean, rob = row
             print(f"{name:8s} fit {sec:.2f}s clean {clean:.3f} robust {rob:.3f}")
-    shown = list(argv if argv is not None else sys.argv[1:])
-    text = render(mode, cfg, over, rows, shown)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    text = render(args.mode, cfg, over, rows, argv)
+    write_text(args.output, text)
     print(f"wrote {args.output}")
 
 

@@ -6,13 +6,14 @@ accuracy, robust accuracy at the training epsilon, the mean Gini index of the
 Integrated Gradients over the test set and the wall time, beside the paper's
 published numbers. Also draws IG saliency maps of test images (Figs. J.6/J.7).
 
-Usage::
+Usage, from the repository root::
 
-    python benchmarks/reproduce_paper.py --quick            # CPU, minutes
-    python benchmarks/reproduce_paper.py --full --device cuda
-    python benchmarks/reproduce_paper.py --smoke --output /tmp/paper.md
+    python -m benchmarks.reproduce_paper --quick            # CPU, minutes
+    python -m benchmarks.reproduce_paper --full --device cuda
+    python -m benchmarks.reproduce_paper --smoke --output /tmp/paper.md
 
-``--quick`` and ``--full`` write ``benchmarks/results/paper.md`` and
+``--quick`` and ``--full`` write ``benchmarks/results/paper.md``, the raw
+results it is rendered from (``paper.json`` beside it) and
 ``benchmarks/results/paper_saliency.png`` unless ``--output`` / ``--figure``
 say otherwise; ``--smoke`` (tiny sizes, for tests) writes only where told.
 The image files are read from ``$SKADV_DATA`` (else ``shared/data`` beside the
@@ -20,58 +21,40 @@ checkout) unless ``--data-home`` names another folder; ``--checksums`` vouches
 for a copy that is not the published one (see ``_image_data.py``).
 """
 
-import argparse
+import json
 import os
-import shlex
-import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from _image_data import add_data_arguments  # noqa: E402
-from _paper_common import (  # noqa: E402
-    DATASETS,
-    IMAGES,
-    PROFILES,
-    TABULAR,
+from ._cli import (
+    RESULTS,
+    benchmark_parser,
+    command_line,
     environment,
+    write_text,
 )
-from _paper_discussion import discussion  # noqa: E402
-from _paper_report import render  # noqa: E402
+from ._image_data import add_data_arguments
+from ._paper_common import DATASETS, IMAGES, PROFILES, TABULAR
+from ._paper_report import render_report
 
-RESULTS = HERE / "results"
+MODULE = "benchmarks.reproduce_paper"
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = benchmark_parser(
+        __doc__,
+        None,
+        flags=("quick", "full", "smoke"),
+        default="quick",
+        mode_help={
+            "quick": "CPU-sized run (default): image subsets, few epochs, short PGD.",
+            "full": "the paper's schedule (hours on a CPU; meant for a GPU).",
+            "smoke": "tiny sizes, seconds; numbers are meaningless (for tests).",
+        },
+        output_help="Markdown file to write, with its raw results beside it as "
+        ".json (default: benchmarks/results/paper.md; --smoke writes none unless "
+        "given).",
     )
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--quick",
-        dest="mode",
-        action="store_const",
-        const="quick",
-        help="CPU-sized run (default): image subsets, few epochs, short PGD.",
-    )
-    mode.add_argument(
-        "--full",
-        dest="mode",
-        action="store_const",
-        const="full",
-        help="the paper's schedule (hours on a CPU; meant for a GPU).",
-    )
-    mode.add_argument(
-        "--smoke",
-        dest="mode",
-        action="store_const",
-        const="smoke",
-        help="tiny sizes, seconds; numbers are meaningless (for tests).",
-    )
-    parser.set_defaults(mode="quick")
     parser.add_argument(
         "--datasets",
         nargs="+",
@@ -84,13 +67,6 @@ def parse_args(argv=None):
         default=None,
         help="torch device of the networks: cpu, cuda, cuda:1, auto "
         "(default: cpu for --quick/--smoke, auto for --full).",
-    )
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=None,
-        help="Markdown file to write (default: benchmarks/results/paper.md; "
-        "--smoke writes none unless given).",
     )
     parser.add_argument(
         "--figure",
@@ -109,8 +85,20 @@ def parse_args(argv=None):
         help="torch CPU threads (default: 1 for --quick/--smoke, which is much "
         "faster than 2 on a CPU shared with other jobs; torch's choice for --full).",
     )
+    parser.add_argument(
+        "--render",
+        type=Path,
+        default=None,
+        metavar="RECORD",
+        help="run nothing: write the Markdown report of the raw results RECORD "
+        "(a .json that a run wrote) beside it, e.g. after editing the discussion.",
+    )
     add_data_arguments(parser)
-    args = parser.parse_args(argv)
+    return _with_defaults(parser.parse_args(argv))
+
+
+def _with_defaults(args):
+    """Fill in the defaults that depend on the mode."""
     if args.mode != "smoke":
         if args.output is None:
             args.output = RESULTS / "paper.md"
@@ -127,41 +115,26 @@ def _device_description(results):
     used = sorted({r.extra["device"] for r in results if "device" in r.extra})
     if not used:
         return "none (no network trained)"
-    import torch
-
     if any(d.startswith("cuda") for d in used):
+        import torch
+
         return f"{', '.join(used)} ({torch.cuda.get_device_name(0)})"
-    threads = torch.get_num_threads()
-    return f"{', '.join(used)} ({threads} torch thread{'s' if threads > 1 else ''})"
+    return ", ".join(used)
 
 
-def _relative(path):
-    try:
-        return os.path.relpath(path, HERE.parent)
-    except ValueError:
-        return str(path)
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    profile = PROFILES[args.mode]
-    command = "python " + " ".join(
-        shlex.quote(a) for a in [_relative(__file__), *sys.argv[1:]]
-    )
-    start = time.perf_counter()
-    results, preprocessing = [], {}
-
+def _run(args, profile):
+    """Train and evaluate; the results, preprocessing texts and figure data."""
+    results, preprocessing, figure_data = [], {}, {}
     tabular = [d for d in args.datasets if d in TABULAR]
     if tabular:
-        from _paper_tabular import PREPROCESSING, run_tabular
+        from ._paper_tabular import PREPROCESSING, run_tabular
 
         results += run_tabular(profile, tabular)
         preprocessing.update({d: PREPROCESSING[d] for d in tabular})
 
     images = [d for d in args.datasets if d in IMAGES]
-    figure_data = {}
     if images:
-        from _paper_images import IMAGE_PREPROCESSING, run_images
+        from ._paper_images import IMAGE_PREPROCESSING, run_images
 
         if args.threads is not None:
             import torch
@@ -178,33 +151,51 @@ def main(argv=None):
         )
         results += image_results
         preprocessing.update({d: IMAGE_PREPROCESSING[d] for d in images})
+    return results, preprocessing, figure_data
 
-    figure_link = None
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.render is not None:
+        record = json.loads(args.render.read_text(encoding="utf-8"))
+        write_text(args.render.with_suffix(".md"), render_report(record))
+        print(f"wrote {args.render.with_suffix('.md')}")
+        return
+    profile = PROFILES[args.mode]
+    start = time.perf_counter()
+    results, preprocessing, figure_data = _run(args, profile)
+
+    figure_link, examples = None, {}
     if args.figure is not None and figure_data:
-        from _paper_figure import saliency_figure
+        from ._paper_figure import saliency_figure
 
-        saliency_figure(figure_data, args.figure, profile.figure_examples)
+        examples = saliency_figure(figure_data, args.figure, profile.figure_examples)
         if args.output is not None:
             figure_link = os.path.relpath(args.figure, args.output.parent)
         print(f"wrote {args.figure}")
 
     elapsed = time.perf_counter() - start
-    env = environment(_device_description(results))
-    text = render(
-        results,
-        env,
-        profile,
-        command,
-        preprocessing,
-        discussion(profile.name, elapsed / 60),
-        figure_link,
-    )
-    if args.output is not None:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}")
+    # Everything the report says comes from this record: the test-suite renders
+    # it again and compares with the committed report.
+    record = {
+        "command": command_line(MODULE, argv),
+        "mode": profile.name,
+        "environment": environment(_device_description(results)),
+        "minutes": elapsed / 60,
+        "preprocessing": preprocessing,
+        "figure": figure_link,
+        "figure_examples": examples,
+        "results": [r.to_dict() for r in results],
+    }
+    if args.output is None:
+        print(render_report(record))
     else:
-        print(text)
+        # The record first: a report that fails to render can be made again
+        # from it with --render, without running anything again.
+        raw = args.output.with_suffix(".json")
+        write_text(raw, json.dumps(record, indent=1, ensure_ascii=False) + "\n")
+        write_text(args.output, render_report(record))
+        print(f"wrote {args.output} and {raw}")
     print(f"total wall time {elapsed / 60:.1f} min")
 
 
