@@ -142,14 +142,7 @@ def evaluate(case, X, target, output):
 def check_provider_members(estimator, X=None, y=None):
     """Check the members of the contract exist with the documented types.
 
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, ...), default=None
-        Inputs; generated when None (required for a torch module).
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_provider_members"
     final = final_estimator(estimator)
@@ -205,14 +198,7 @@ def check_output_and_gradient(estimator, X=None, y=None):
     Every class is the target of every row, for both outputs, with inputs in
     float64 and in ``input_dtype`` (as the quadrature passes them).
 
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, ...), default=None
-        Inputs; generated when None (required for a torch module).
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_output_and_gradient"
     case = prepared(estimator, X, y)
@@ -279,14 +265,7 @@ def check_gradients_finite_differences(estimator, X=None, y=None):
     gradient at ``x``, but not out of that range, while a gradient of the
     wrong sign or a few percent off its scale falls outside it.
 
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, ...), default=None
-        Inputs; generated when None (required for a torch module).
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_gradients_finite_differences"
     case = prepared(estimator, X, y)
@@ -330,14 +309,7 @@ def label_index(case, y):
 def check_linear_logit(estimator, X=None, y=None):
     """Check ``_linear_logit`` gives the logits and gradients of the provider.
 
-    Parameters
-    ----------
-    estimator : estimator or Pipeline
-        A model with ``_linear_logit``, fitted here if it is not.
-    X : array-like of shape (n_samples, n_features), default=None
-        Inputs; generated when None.
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_linear_logit"
     case = prepared(estimator, X, y)
@@ -395,14 +367,7 @@ def check_robust_correct(estimator, X=None, y=None):
     grows (each budget runs another attack), but the share of robust rows must
     not grow.
 
-    Parameters
-    ----------
-    estimator : estimator or Pipeline
-        A model with ``_robust_correct``, fitted here if it is not.
-    X : array-like of shape (n_samples, n_features), default=None
-        Inputs; generated when None.
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_robust_correct"
     case = prepared(estimator, X, y)

@@ -57,14 +57,7 @@ def check_integrated_gradients_completeness(estimator, X=None, y=None):
     The exact method is used when the model has a linear form, Gauss-Legendre
     quadrature on 64 nodes otherwise.
 
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, ...), default=None
-        Inputs; generated when None (required for a torch module).
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_integrated_gradients_completeness"
     case = prepared(estimator, X, y)
@@ -114,14 +107,7 @@ def check_target_validation(estimator, X=None, y=None):
     Both go through :func:`~skadv.inspection.integrated_gradients`, which must
     raise a ValueError rather than attribute a class the model does not have.
 
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, ...), default=None
-        Inputs; generated when None (required for a torch module).
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_target_validation"
     case = prepared(estimator, X, y)
@@ -155,14 +141,7 @@ def check_target_validation(estimator, X=None, y=None):
 def check_width_validation(estimator, X=None, y=None):
     """Check inputs of the wrong width are refused before any computation.
 
-    Parameters
-    ----------
-    estimator : estimator or Pipeline
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, n_features), default=None
-        Inputs; generated when None.
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_width_validation"
     case = prepared(estimator, X, y)
@@ -188,14 +167,7 @@ def _same(before, after):
 def check_inputs_not_mutated(estimator, X=None, y=None):
     """Check no member of the contract writes into the arrays it is given.
 
-    Parameters
-    ----------
-    estimator : estimator, Pipeline or torch.nn.Module
-        The model to check, fitted here if it is not.
-    X : array-like of shape (n_samples, ...), default=None
-        Inputs; generated when None (required for a torch module).
-    y : array-like of shape (n_samples,), default=None
-        Labels; derived from the predictions when None.
+    Takes the arguments of :func:`~skadv.utils.estimator_checks.check_provider`.
     """
     name = "check_inputs_not_mutated"
     case = prepared(estimator, X, y)
