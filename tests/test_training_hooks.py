@@ -3,6 +3,7 @@
 import copy
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -251,3 +252,24 @@ def test_the_hooks_and_the_history_import_without_torch():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("first, second", [(False, True), (True, False)])
+def test_warm_start_may_switch_early_stopping(blobs, first, second):
+    X, y = blobs
+    clf = small_mlp(warm_start=True, early_stopping=first, max_iter=3, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+        losses = list(clf.loss_curve_)
+        clf.set_params(early_stopping=second).fit(X, y)
+    # the epochs carry over; the scores of the stopping rule follow the new mode
+    assert clf.loss_curve_[: len(losses)] == losses
+    assert clf.n_iter_ == len(clf.loss_curve_) > len(losses)
+    if second:
+        assert len(clf.validation_scores_) == clf.n_iter_ - len(losses)
+        assert clf.best_validation_score_ == max(clf.validation_scores_)
+        assert clf.best_loss_ is None
+    else:
+        assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+        assert clf.best_loss_ == min(clf.loss_curve_)

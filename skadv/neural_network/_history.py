@@ -106,3 +106,39 @@ class TrainingHistory:
             self.best_loss = min(self.best_loss, loss)
         self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
         return new_best
+
+    def continued(self, early_stopping):
+        """This history, set to go on with or without early stopping.
+
+        A warm start may switch ``early_stopping`` between fits. The epochs,
+        samples and losses carry over; the scores that the stopping rule
+        compares start afresh in the new mode: no validation score yet with
+        early stopping, the lowest training loss so far without it.
+
+        Parameters
+        ----------
+        early_stopping : bool
+            Whether the next epochs are scored on a validation set.
+
+        Returns
+        -------
+        history : TrainingHistory
+            ``self`` when the mode does not change, else a new record.
+
+        Examples
+        --------
+        >>> from skadv.neural_network._history import TrainingHistory
+        >>> history = TrainingHistory.start(early_stopping=False)
+        >>> _ = history.record(0.5, None, n_samples=100, tol=1e-4)
+        >>> switched = history.continued(early_stopping=True)
+        >>> switched.n_iter, switched.validation_scores, switched.best_loss
+        (1, [], None)
+        """
+        if early_stopping == (self.validation_scores is not None):
+            return self
+        fresh = TrainingHistory.start(early_stopping)
+        if not early_stopping and self.loss_curve:
+            fresh.best_loss = min(self.loss_curve)
+        fresh.n_iter, fresh.t = self.n_iter, self.t
+        fresh.loss_curve = list(self.loss_curve)
+        return fresh

@@ -457,7 +457,7 @@ class AdversarialMLPClassifier(
             validation_scores=_copied(self.validation_scores_),
             best_validation_score=self.best_validation_score_,
             no_improvement_count=self._no_improvement_count,
-        )
+        ).continued(self.early_stopping)
 
     def _store_history(self, history):
         """Set the fitted attributes of the training history from ``history``.
