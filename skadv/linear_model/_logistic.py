@@ -35,7 +35,7 @@ from skadv.linear_model._solvers import (
     minibatch_epoch,
 )
 from skadv.metrics._accuracy import CheckedAccuracyMixin
-from skadv.utils._validation import check_budget
+from skadv.utils._validation import check_budget, class_indices
 
 # A projected gradient below 1e-6 puts the objective within about 1e-6
 # relative of its minimum on the benchmark data (1e-8 or closer on standardized
@@ -237,7 +237,7 @@ class AdversarialLogisticRegression(
         """Labels in {-1, +1} and weights of every binary problem."""
         weights = check_class_weight(self.class_weight, classes, y)
         if weights is not None:
-            sample_weight = sample_weight * weights[np.searchsorted(classes, y)]
+            sample_weight = sample_weight * weights[class_indices(y, classes)]
             if not np.any(sample_weight > 0):
                 raise ValueError(
                     "The class weights leave every sample with zero weight; at "

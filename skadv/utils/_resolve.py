@@ -21,6 +21,7 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from skadv.utils._protocol import final_estimator_and_inputs, has_input_gradients
+from skadv.utils._validation import class_indices
 
 _SUPPORTED = (
     "a fitted skadv estimator (such as AdversarialLogisticRegression or "
@@ -253,6 +254,6 @@ def resolve_model(estimator, X, *, batch_size=None):
     classes = np.asarray(final.classes_)
 
     def predict():
-        return np.searchsorted(classes, np.asarray(final.predict(X_final)))
+        return class_indices(final.predict(X_final), classes)
 
     return ResolvedModel(final, flat, flat.shape[1:], len(classes), classes, predict)
