@@ -132,15 +132,14 @@ def _split(table, test_size, random_state, cv):
 
 @dataclasses.dataclass(frozen=True)
 class _Options:
-    """The checked options of one report.
+    """The options of one report, checked on construction (stage 1).
 
-    ``grid`` and ``fixed`` are parsed from ``epsilon``; ``l1_lambda`` may be
-    None until the table is known (see :func:`_l1_strength`).
+    Every option is checked before any data is read. ``grid`` and ``fixed``
+    are parsed from ``epsilon``; ``l1_lambda`` may be None until the table is
+    known (see :func:`_l1_strength`).
     """
 
     epsilon: object
-    grid: tuple
-    fixed: object
     test_size: float
     random_state: int
     tolerance: float
@@ -149,45 +148,24 @@ class _Options:
     l1_lambda: object
     impact_threshold: float
     n_jobs: object
+    grid: tuple = dataclasses.field(init=False)
+    fixed: object = dataclasses.field(init=False)
 
-
-def _check_options(
-    *,
-    epsilon,
-    test_size,
-    random_state,
-    tolerance,
-    cv,
-    C,
-    l1_lambda,
-    impact_threshold,
-    n_jobs,
-):
-    """Stage 1: every option checked before any data is read."""
-    grid, fixed = parse_epsilon(epsilon)
-    _check_number("test_size", test_size, 0, 1, low_open=True, high_open=True)
-    _check_number("random_state", random_state, 0, 2**32 - 1, integer=True)
-    _check_number("tolerance", tolerance, 0, 1)
-    _check_number("cv", cv, 2, 100, integer=True)
-    # Finite only: summary.json must stay valid JSON, which has no Infinity.
-    _check_number("C", C, 0, low_open=True)
-    if l1_lambda is not None:
-        _check_number("l1_lambda", l1_lambda, 0, low_open=True)
-    _check_number("impact_threshold", impact_threshold, 0, 1)
-    _check_n_jobs(n_jobs)
-    return _Options(
-        epsilon=epsilon,
-        grid=grid,
-        fixed=fixed,
-        test_size=test_size,
-        random_state=random_state,
-        tolerance=tolerance,
-        cv=cv,
-        C=C,
-        l1_lambda=l1_lambda,
-        impact_threshold=impact_threshold,
-        n_jobs=n_jobs,
-    )
+    def __post_init__(self):
+        grid, fixed = parse_epsilon(self.epsilon)
+        _check_number("test_size", self.test_size, 0, 1, low_open=True, high_open=True)
+        _check_number("random_state", self.random_state, 0, 2**32 - 1, integer=True)
+        _check_number("tolerance", self.tolerance, 0, 1)
+        _check_number("cv", self.cv, 2, 100, integer=True)
+        # Finite only: summary.json must stay valid JSON, which has no Infinity.
+        _check_number("C", self.C, 0, low_open=True)
+        if self.l1_lambda is not None:
+            _check_number("l1_lambda", self.l1_lambda, 0, low_open=True)
+        _check_number("impact_threshold", self.impact_threshold, 0, 1)
+        _check_n_jobs(self.n_jobs)
+        # frozen: the derived fields are set once, here
+        object.__setattr__(self, "grid", grid)
+        object.__setattr__(self, "fixed", fixed)
 
 
 @contextlib.contextmanager
@@ -437,7 +415,7 @@ default="mushroom"
     """
     started = time.perf_counter()
     say = progress or (lambda message: None)
-    options = _check_options(
+    options = _Options(
         epsilon=epsilon,
         test_size=test_size,
         random_state=random_state,
