@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -17,21 +16,9 @@ from sklearn.utils.validation import (
 from skadv.inspection._grouping import column_parents, groups_from_mapping
 from skadv.inspection._integrated_gradients import integrated_gradients
 from skadv.inspection._quadrature import MAX_N_STEPS, QUADRATURE_METHODS
-from skadv.utils._resolve import unfreeze
+from skadv.utils._resolve import is_fitted_model, unfreeze
 from skadv.utils._validation import default_feature_names
 from skadv.utils._validation import encoded_feature_names as _encoded_names
-
-
-def _is_fitted(estimator):
-    """Whether ``estimator`` can be explained as is, without fitting it first."""
-    if not hasattr(estimator, "fit"):
-        # A torch module (or any model without ``fit``) already holds its weights.
-        return True
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return False
-    return True
 
 
 def _check_samples_first(X):
@@ -340,7 +327,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
             tags.non_deterministic = inner_tags.non_deterministic
         # y is needed only to fit an unfitted model; a fitted one is explained
         # with or without true labels.
-        tags.target_tags.required = not _is_fitted(inner)
+        tags.target_tags.required = not is_fitted_model(inner)
         return tags
 
     def _attributions(self, X, y):
@@ -404,7 +391,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         _check_samples_first(X)
         # Raises the usual "requires y" error when a model has to be fitted.
         validate_data(self, X, y, skip_check_array=True)
-        if _is_fitted(self.estimator):
+        if is_fitted_model(self.estimator):
             self.estimator_ = self.estimator
         else:
             self.estimator_ = clone(self.estimator).fit(X, y)

@@ -12,17 +12,17 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.base import clone
 from sklearn.datasets import make_classification
-from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
 
 from skadv.utils._protocol import OUTPUTS, has_input_gradients, provider_input_dtype
 from skadv.utils._resolve import (
     as_numpy_array,
+    is_fitted_model,
     is_torch_module,
     resolve_model,
     unfreeze,
 )
+from skadv.utils._validation import class_indices
 
 #: Rows of a generated problem: enough to fit a small model, few enough to be fast.
 _N_FIT_SAMPLES = 200
@@ -92,17 +92,6 @@ def generated_problem(n_classes):
     return X, 10 * (index + 1)
 
 
-def is_fitted(estimator):
-    """Whether ``estimator`` can be checked as is (a torch module always can)."""
-    if is_torch_module(unfreeze(estimator)):
-        return True
-    try:
-        check_is_fitted(estimator)
-    except NotFittedError:
-        return False
-    return True
-
-
 def final_estimator(estimator):
     """The estimator that provides the gradients: a Pipeline's last, unfrozen."""
     model = unfreeze(estimator)
@@ -113,7 +102,7 @@ def prepared(estimator, X, y):
     """The case a check runs on: ``estimator`` fitted, and at most 24 rows."""
     if is_torch_module(unfreeze(estimator)) and X is None:
         raise ValueError("X is needed to check a torch module: samples of its input.")
-    if not is_fitted(estimator):
+    if not is_fitted_model(estimator):
         if X is None:
             X, y = generated_problem(2)
         elif y is None:
@@ -303,7 +292,7 @@ def label_index(case, y):
     """Class indices of the labels ``y`` (they are indices for a torch module)."""
     if case.is_module:
         return np.asarray(y, dtype=np.intp)
-    return np.searchsorted(case.classes, y)
+    return class_indices(y, case.classes)
 
 
 def check_linear_logit(estimator, X=None, y=None):

@@ -16,6 +16,7 @@ imported only when a module is resolved.
 import sys
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
@@ -109,6 +110,37 @@ def unfreeze(estimator):
     if frozen is not None and isinstance(estimator, frozen.FrozenEstimator):
         return estimator.estimator
     return estimator
+
+
+def is_fitted_model(estimator):
+    """Whether ``estimator`` can be explained as it is, without fitting it first.
+
+    Parameters
+    ----------
+    estimator : object
+        An estimator, a Pipeline, a FrozenEstimator or a torch module.
+
+    Returns
+    -------
+    bool
+        True for a model without ``fit`` (a torch module already holds its
+        weights) and for one that :func:`~sklearn.utils.validation.check_is_fitted`
+        accepts.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skadv.utils._resolve import is_fitted_model
+    >>> is_fitted_model(LogisticRegression())
+    False
+    """
+    if not hasattr(unfreeze(estimator), "fit"):
+        return True
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def as_numpy_array(X):

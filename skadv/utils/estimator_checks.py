@@ -34,13 +34,12 @@ from skadv.utils._provider_checks import (
     evaluate,
     final_estimator,
     generated_problem,
-    is_fitted,
     label_index,
     prepared,
     require,
     unknown_label,
 )
-from skadv.utils._resolve import is_torch_module, unfreeze
+from skadv.utils._resolve import is_fitted_model, is_torch_module, unfreeze
 
 __all__ = ["check_provider", "parametrize_with_provider_checks", "provider_checks"]
 
@@ -258,7 +257,7 @@ def _problems(estimator, X, y):
     """The fitted models and data sets that ``check_provider`` runs the checks on."""
     if is_torch_module(unfreeze(estimator)) and X is None:
         raise ValueError("X is needed to check a torch module: samples of its input.")
-    if is_fitted(estimator):
+    if is_fitted_model(estimator):
         yield estimator, X, y
         return
     if X is not None:
