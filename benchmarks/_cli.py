@@ -139,6 +139,33 @@ def _threads():
     return ", ".join(threads) or "default"
 
 
+def device_description(devices):
+    """The torch devices a run computed on, in words, naming the GPU of CUDA.
+
+    Parameters
+    ----------
+    devices : iterable of str
+        Names of torch devices, such as ``"cpu"`` or ``"cuda:0"``.
+
+    Returns
+    -------
+    description : str
+
+    Examples
+    --------
+    >>> from benchmarks._cli import device_description
+    >>> device_description(["cpu", "cpu"])
+    'cpu'
+    """
+    used = sorted(set(devices))
+    text = ", ".join(used)
+    if any(name.startswith("cuda") for name in used):
+        import torch
+
+        text += f" ({torch.cuda.get_device_name(0)})"
+    return text
+
+
 def environment(device=None):
     """Facts a reader needs to judge the numbers of a run that has just ended.
 

@@ -14,6 +14,7 @@ from ._paper_constants import (
     IMAGE_BATCH_SIZE,
     IMAGE_LEARNING_RATE,
     NATURAL_EPOCHS,
+    PAPER_TABULAR,
 )
 
 DATASETS = ("mushroom", "spambase", "mnist", "fashion")
@@ -31,6 +32,21 @@ DATASET_LABELS = {
     "mnist": "MNIST",
     "fashion": "Fashion-MNIST",
 }
+
+
+def published_cell(dataset, kind):
+    """The paper's test accuracy / mean Gini of one tabular model, as quoted.
+
+    The headline table and the discussion both write it this way.
+
+    Examples
+    --------
+    >>> from benchmarks._paper_common import published_cell
+    >>> published_cell("mushroom", "natural")
+    '100% / 0.91'
+    """
+    acc, gini = PAPER_TABULAR[dataset][kind]
+    return f"{100 * acc:g}% / {gini:g}"
 
 
 @dataclass(frozen=True)

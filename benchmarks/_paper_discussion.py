@@ -19,7 +19,14 @@ import numpy as np
 
 from skadv.datasets import load_spambase
 
-from ._paper_common import MODEL_KINDS, PROFILES
+from ._paper_common import (
+    DATASET_LABELS,
+    IMAGES,
+    MODEL_KINDS,
+    PROFILES,
+    TABULAR,
+    published_cell,
+)
 from ._paper_constants import (
     ADAM_EPOCHS,
     ADVERSARIAL_EPOCHS,
@@ -241,11 +248,6 @@ def _pct(value, digits=1):
     return "100%" if float(text) == 100 else f"{text}%"
 
 
-def _published(dataset, kind):
-    acc, gini = PAPER_TABULAR[dataset][kind]
-    return f"{100 * acc:g}% / {gini:g}"
-
-
 def _sci(value):
     """``1e-05`` written as ``1e-5``; zero as ``0``."""
     if value == 0:
@@ -301,7 +303,7 @@ def _mushroom_facts(run):
         "the exact L1 Mushroom model is more accurate and sparser than the paper's",
     )
     facts = {f"m_p_{k[:3]}": _acc_gini(p[k]) for k in MODEL_KINDS}
-    facts.update({f"m_pub_{k[:3]}": _published("mushroom", k) for k in MODEL_KINDS})
+    facts.update({f"m_pub_{k[:3]}": published_cell("mushroom", k) for k in MODEL_KINDS})
     facts.update(
         m_e_adv_acc=_pct(adv_acc),
         m_e_adv_gini=f"{adv_gini:.3f}",
@@ -398,7 +400,7 @@ def _tabular_facts(run):
     e = {k: run.tab("spambase", "exact", k) for k in MODEL_KINDS}
     epochs = {
         n
-        for dataset in ("mushroom", "spambase")
+        for dataset in TABULAR
         for k in MODEL_KINDS
         for n in run.tab(dataset, "paper", k).extra["n_iter"]
     }
@@ -413,7 +415,7 @@ def _tabular_facts(run):
         "raw_gini": f"{SPAMBASE_RAW_GINI:g}",
         "minmax_acc": _pct(SPAMBASE_MINMAX_ACCURACY, 0),
         "s_p_nat": _acc_gini(p["natural"]),
-        "s_pub_nat": _published("spambase", "natural"),
+        "s_pub_nat": published_cell("spambase", "natural"),
         "n_splits": _word(len(e["natural"].accuracy)),
         "adam_epochs": ADAM_EPOCHS,
     }
@@ -421,10 +423,11 @@ def _tabular_facts(run):
 
 
 def _image_model_facts(run):
-    facts = {}
+    facts, accuracy = {}, {}
     for short, dataset in (("mn", "mnist"), ("fa", "fashion")):
         r = {k: run.img(dataset, k) for k in MODEL_KINDS}
         gini = {k: _mean(r[k].gini) for k in MODEL_KINDS}
+        acc = accuracy[dataset] = {k: _mean(r[k].accuracy) for k in MODEL_KINDS}
         _claim(
             gini["adversarial"] > max(gini["natural"], gini["l1"]),
             f"the adversarial {dataset} model has the sparsest explanations",
@@ -435,17 +438,16 @@ def _image_model_facts(run):
         )
         for kind in MODEL_KINDS:
             facts[f"{short}_{kind[:3]}_gini"] = f"{gini[kind]:.3f}"
-            facts[f"{short}_{kind[:3]}_acc"] = _pct(_mean(r[kind].accuracy))
+            facts[f"{short}_{kind[:3]}_acc"] = _pct(acc[kind])
         facts[f"{short}_adv_robust"] = _pct(_mean(r["adversarial"].robust_accuracy), 0)
-    mnist = {k: _mean(run.img("mnist", k).accuracy) for k in MODEL_KINDS}
-    fashion = {k: _mean(run.img("fashion", k).accuracy) for k in MODEL_KINDS}
+    mnist, fashion = accuracy["mnist"], accuracy["fashion"]
     _claim(mnist["adversarial"] > mnist["natural"], "higher MNIST clean accuracy")
     cost = fashion["natural"] - fashion["adversarial"]
     _claim(cost > 0, "on Fashion-MNIST the adversarial model pays in accuracy")
     facts["fa_adv_cost"] = f"{_fixed(100 * cost, 1)} points"
     l1_costs = {
-        label: acc["natural"] - acc["l1"]
-        for label, acc in (("MNIST", mnist), ("Fashion-MNIST", fashion))
+        DATASET_LABELS[dataset]: accuracy[dataset]["natural"] - accuracy[dataset]["l1"]
+        for dataset in IMAGES
     }
     worst = max(l1_costs, key=l1_costs.get)
     facts["l1_cost"] = f"{_fixed(100 * l1_costs[worst], 1)} points"
@@ -456,7 +458,7 @@ def _image_model_facts(run):
 def _figure_exceptions(examples):
     """The examples of the figure on which the adversarial map is not sparsest."""
     parts = []
-    for dataset, label in (("mnist", "MNIST"), ("fashion", "Fashion-MNIST")):
+    for dataset in IMAGES:
         shown = examples.get(dataset, [])
         worse = [
             example["label"]
@@ -468,6 +470,7 @@ def _figure_exceptions(examples):
         nouns = FASHION_NOUNS if dataset == "fashion" else [str(d) for d in range(10)]
         names = _listing(f"the {nouns[y]}" for y in worse)
         share = "all" if len(worse) == len(shown) else f"{_word(len(worse))} of the"
+        label = DATASET_LABELS[dataset]
         parts.append(f"{share} {_word(len(shown))} {label} examples: {names}")
     if not parts:
         return "all in favour of the adversarial model"
@@ -484,9 +487,6 @@ def _image_facts(run, record, profile):
         "image_train": f"{profile.image_train:,}",
         "adv_epochs": sum(epochs for _, epochs in profile.adversarial_stages),
         "train_steps": profile.train_attack_steps,
-        "paper_images": f"{TRAIN_IMAGES:,}",
-        "paper_adv_epochs": ADVERSARIAL_EPOCHS,
-        "paper_mnist_steps": pgd_steps(mnist_eps),
         "mnist_eps": f"{mnist_eps:g}",
         "fashion_eps": f"{IMAGE_EPSILON['fashion']:g}",
         "madry_robust": _pct(next(iter(MADRY_MNIST_ROBUST.values()))),
@@ -509,11 +509,9 @@ def _image_facts(run, record, profile):
     return facts
 
 
-def _closing_facts(record):
-    env = record["environment"]
-    _claim("cuda" not in env.get("device", ""), "no CUDA device was available")
+def _paper_schedule_facts():
+    """The paper's image schedule, which the images and closing parts both quote."""
     return {
-        "minutes": f"{record['minutes']:.1f}",
         "paper_images": f"{TRAIN_IMAGES:,}",
         "paper_nat_epochs": NATURAL_EPOCHS,
         "paper_adv_epochs": ADVERSARIAL_EPOCHS,
@@ -564,14 +562,14 @@ def discussion(record, results):
     DiscussionMismatch
         When a quick-mode record contradicts what the discussion says.
     """
-    run = _Run(results)
     datasets = {r.dataset for r in results}
     minutes = f"{record['minutes']:.1f}"
     if record["mode"] != "quick" or len(datasets) < 4 or not record["figure"]:
         return _rewrap(_OTHER.format(mode=record["mode"], minutes=minutes))
-    profile = PROFILES[record["mode"]]
-    return _rewrap(
-        _TABULAR.format(**_tabular_facts(run))
-        + _IMAGES.format(**_image_facts(run, record, profile))
-        + _CLOSING.format(**_closing_facts(record))
+    run, schedule = _Run(results), _paper_schedule_facts()
+    text = _TABULAR.format(**_tabular_facts(run)) + _IMAGES.format(
+        **_image_facts(run, record, PROFILES["quick"]), **schedule
     )
+    device = record["environment"].get("device", "")
+    _claim("cuda" not in device, "no CUDA device was available")
+    return _rewrap(text + _CLOSING.format(minutes=minutes, **schedule))

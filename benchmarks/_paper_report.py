@@ -9,6 +9,7 @@ from ._paper_common import (
     MODEL_LABELS,
     PROFILES,
     Result,
+    published_cell,
 )
 from ._paper_constants import (
     IMAGE_EPSILON,
@@ -48,29 +49,32 @@ def _mean(values):
     return float(np.mean(values)) if len(values) else float("nan")
 
 
+def _by_recipe(results):
+    """``{(dataset, recipe): {kind: result}}``, in the order of ``results``."""
+    groups = {}
+    for r in results:
+        groups.setdefault((r.dataset, r.recipe), {})[r.kind] = r
+    return groups
+
+
 def headline_table(results):
     """The issue's table: acc / Gini per model type, paper rows beside ours."""
     lines = [
         "| dataset | natural acc / Gini | L1 acc / Gini | adversarial acc / Gini |",
         "|---|---|---|---|",
     ]
-    groups = {}
-    for r in results:
-        groups.setdefault((r.dataset, r.recipe), {})[r.kind] = r
     seen = set()
-    for (dataset, recipe), by_kind in groups.items():
+    for (dataset, recipe), by_kind in _by_recipe(results).items():
         if dataset in PAPER_TABULAR and dataset not in seen:
             seen.add(dataset)
-            cells = []
             setups = {
                 "natural": "",
                 "l1": f"λ={L1_LAMBDA[dataset]:g}: ",
                 "adversarial": f"ε={TABULAR_EPSILON:g}: ",
             }
-            for kind in MODEL_KINDS:
-                acc, gini = PAPER_TABULAR[dataset][kind]
-                prefix = setups[kind]
-                cells.append(f"{prefix}{100 * acc:g}% / {gini:g}")
+            cells = [
+                setups[kind] + published_cell(dataset, kind) for kind in MODEL_KINDS
+            ]
             lines.append(
                 f"| {DATASET_LABELS[dataset]} (paper) | " + " | ".join(cells) + " |"
             )
@@ -117,11 +121,8 @@ def detail_table(results):
 
 def claim_checks(results):
     """Does the adversarial model beat natural and L1 on Gini, at what accuracy?"""
-    groups = {}
-    for r in results:
-        groups.setdefault((r.dataset, r.recipe), {})[r.kind] = r
     lines = []
-    for (dataset, recipe), by_kind in groups.items():
+    for (dataset, recipe), by_kind in _by_recipe(results).items():
         if not all(kind in by_kind for kind in MODEL_KINDS):
             continue
         g = {k: _mean(by_kind[k].gini) for k in MODEL_KINDS}

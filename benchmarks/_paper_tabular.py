@@ -71,9 +71,8 @@ RECIPES = {
 }
 
 
-def load_split(name, seed, max_rows=None):
+def split(X, y, seed, max_rows=None):
     """The 70/30 split of one tabular dataset, stratified on the label."""
-    X, y = LOADERS[name](return_X_y=True)
     if max_rows is not None and max_rows < len(y):
         X, _, y, _ = train_test_split(
             X, y, train_size=max_rows, random_state=seed, stratify=y
@@ -171,10 +170,11 @@ def run_tabular(profile, datasets, log=print):
     results = []
     for name in datasets:
         table = {}
-        feature_names = LOADERS[name]().feature_names
+        # loaded once: every split and the names of the weights come from it
+        data = LOADERS[name]()
         for seed in profile.tabular_seeds:
-            X_train, X_test, y_train, y_test = load_split(
-                name, seed, profile.tabular_max_rows
+            X_train, X_test, y_train, y_test = split(
+                data.data, data.target, seed, profile.tabular_max_rows
             )
             for recipe in RECIPES:
                 for kind, setup, params in model_specs(name, len(y_train), recipe):
@@ -206,7 +206,7 @@ def run_tabular(profile, datasets, log=print):
                         )
                     result.extra.setdefault("n_iter", []).append(n_iter)
                     first_split = seed == profile.tabular_seeds[0]
-                    _record_weights(model, feature_names, result, first_split)
+                    _record_weights(model, data.feature_names, result, first_split)
                     with stopwatch(result.eval_seconds):
                         _evaluate(model, X_test, y_test, result)
                     log(

@@ -41,6 +41,24 @@ from ._cli import (
 from ._paper_constants import TABULAR_EPSILON
 
 MODULE = "benchmarks.bench_ig"
+SIZES = {
+    # IG steps, timing repeats, rows of the MLP, linear and memory measurements,
+    # internal batch size of the memory measurement
+    "smoke": dict(
+        steps=8, repeats=1, mlp_rows=8, linear_rows=200, memory_rows=16, batch=40
+    ),
+    "quick": dict(
+        steps=50, repeats=3, mlp_rows=64, linear_rows=2000, memory_rows=256, batch=1000
+    ),
+    "full": dict(
+        steps=50,
+        repeats=5,
+        mlp_rows=256,
+        linear_rows=8124,
+        memory_rows=1024,
+        batch=1000,
+    ),
+}
 
 
 def _best_time(fn, repeats):
@@ -250,21 +268,22 @@ def _targets(mlp, linear):
     ]
 
 
-def render(mlp, linear, memory, args):
+def render(mlp, linear, memory, mode, argv):
+    """The results file; ``argv`` are the arguments of the command shown."""
     title = "# Integrated Gradients: skadv vs captum"
-    smoke = args.mode == "smoke"
-    targets = _targets(mlp, linear)
+    sizes = SIZES[mode]
     lines = [
-        title + (" (SMOKE run: tiny sizes, meaningless numbers)" if smoke else ""),
+        title
+        + (" (SMOKE run: tiny sizes, meaningless numbers)" if mode == "smoke" else ""),
         "",
-        *environment_lines(command_line(MODULE, args.argv), environment()),
+        *environment_lines(command_line(MODULE, argv), environment()),
         "",
         "Throughput is rows explained per second, best of "
-        f"{args.repeats} runs after a warm-up; ratios are against captum in "
+        f"{sizes['repeats']} runs after a warm-up; ratios are against captum in "
         "the same run. `max abs diff` is the largest absolute difference between "
         "the two libraries' attributions (float32 MLP, float64 linear model).",
         "",
-        *targets,
+        *_targets(mlp, linear),
         "## Torch MLP, Gauss-Legendre at equal n_steps",
         "",
         "| model | n_steps | captum rows/s | skadv rows/s | skadv / captum "
@@ -286,9 +305,9 @@ def render(mlp, linear, memory, args):
         "",
         "## Peak memory of one call (MLP above)",
         "",
-        f"{args.memory_rows} rows, n_steps={args.steps}, one torch thread, one "
-        "fresh process per row of the table; rise of the peak resident set size "
-        "above the resident size just before the call.",
+        f"{sizes['memory_rows']} rows, n_steps={sizes['steps']}, one torch thread, "
+        "one fresh process per row of the table; rise of the peak resident set "
+        "size above the resident size just before the call.",
         "",
         "| library | internal_batch_size | peak memory rise (MiB) | vs same library "
         "unbatched |",
@@ -318,21 +337,14 @@ def main(argv=None):
     if args.memory_worker:
         memory_worker(json.loads(args.memory_worker))
         return
-    args.argv = argv
-    smoke, quick = args.mode == "smoke", args.mode == "quick"
-    args.steps = 8 if smoke else 50
-    args.repeats = 1 if smoke else 3 if quick else 5
-    mlp_rows = 8 if smoke else 64 if quick else 256
-    linear_rows = 200 if smoke else 2000 if quick else 8124
-    args.memory_rows = 16 if smoke else 256 if quick else 1024
-    args.batch = 40 if smoke else 1000
-    mlp = bench_mlp(mlp_rows, args.steps, args.repeats)
+    sizes = SIZES[args.mode]
+    mlp = bench_mlp(sizes["mlp_rows"], sizes["steps"], sizes["repeats"])
     print(mlp, flush=True)
-    linear = bench_linear(linear_rows, args.steps, args.repeats)
+    linear = bench_linear(sizes["linear_rows"], sizes["steps"], sizes["repeats"])
     print(linear, flush=True)
-    memory = bench_memory(args.memory_rows, args.steps, args.batch)
+    memory = bench_memory(sizes["memory_rows"], sizes["steps"], sizes["batch"])
     print(memory, flush=True)
-    text = render(mlp, linear, memory, args)
+    text = render(mlp, linear, memory, args.mode, argv)
     write_text(args.output, text)
     print(text)
 

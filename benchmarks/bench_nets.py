@@ -38,6 +38,7 @@ from ._cli import (
     RESULTS,
     benchmark_parser,
     command_line,
+    device_description,
     environment,
     environment_lines,
     write_text,
@@ -164,12 +165,6 @@ def fgsm_vs_pgd(cfg, data):
     return rows
 
 
-def device_description(device):
-    if device.type == "cuda":
-        return f"cuda ({torch.cuda.get_device_name(0)})"
-    return device.type
-
-
 def render(mode, cfg, over, rows, argv):
     """The results file; ``argv`` are the arguments of the command shown."""
     skadv_epoch, bare_epoch, device = over
@@ -182,7 +177,7 @@ def render(mode, cfg, over, rows, argv):
         "",
         *environment_lines(
             command_line("benchmarks.bench_nets", argv),
-            environment(device_description(device)),
+            environment(device_description([device.type])),
         ),
         f"- data: MNIST, {cfg['n_train']} training and {cfg['n_test']} test images "
         "(fixed random subsets), pixels in [0, 1]",

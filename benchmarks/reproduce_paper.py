@@ -30,6 +30,7 @@ from ._cli import (
     RESULTS,
     benchmark_parser,
     command_line,
+    device_description,
     environment,
     write_text,
 )
@@ -112,14 +113,8 @@ def _with_defaults(args):
 
 
 def _device_description(results):
-    used = sorted({r.extra["device"] for r in results if "device" in r.extra})
-    if not used:
-        return "none (no network trained)"
-    if any(d.startswith("cuda") for d in used):
-        import torch
-
-        return f"{', '.join(used)} ({torch.cuda.get_device_name(0)})"
-    return ", ".join(used)
+    used = [r.extra["device"] for r in results if "device" in r.extra]
+    return device_description(used) if used else "none (no network trained)"
 
 
 def _run(args, profile):

@@ -123,7 +123,7 @@ def test_command_line_and_environment_block_are_written_once():
             assert needle not in source, f"{path.name} has its own {needle}"
 
 
-@pytest.mark.parametrize("name", ["_cli", "_paper_constants"])
+@pytest.mark.parametrize("name", ["_cli", "_paper_common", "_paper_constants"])
 def test_helper_examples_run(name, monkeypatch):
     # benchmarks/ is outside the doctest paths of the suite
     failed, tried = doctest.testmod(_benchmarks_module(name, monkeypatch))
