@@ -16,19 +16,16 @@ def small_mlp(**params):
     model : AdversarialMLPClassifier
         Unfitted.
     """
-    from skadv.neural_network import AdversarialMLPClassifier
-
-    defaults = dict(
-        hidden_layer_sizes=(8,),
-        max_iter=3,
-        batch_size=20,
-        learning_rate_init=1e-2,
-        epsilon=0.05,
-        attack_steps=2,
-        device="cpu",
-        random_state=0,
+    return _mlp(
+        dict(
+            hidden_layer_sizes=(8,),
+            max_iter=3,
+            batch_size=20,
+            epsilon=0.05,
+            attack_steps=2,
+        ),
+        params,
     )
-    return AdversarialMLPClassifier(**{**defaults, **params})
 
 
 def plain_mlp(**params):
@@ -44,16 +41,16 @@ def plain_mlp(**params):
     model : AdversarialMLPClassifier
         Unfitted.
     """
+    return _mlp(dict(hidden_layer_sizes=(16,), max_iter=5), params)
+
+
+def _mlp(defaults, params):
+    # Both small networks train on CPU, at a rate that learns in a few epochs, and
+    # from one seed; they differ in size and in the attack settings they fix.
     from skadv.neural_network import AdversarialMLPClassifier
 
-    defaults = dict(
-        hidden_layer_sizes=(16,),
-        max_iter=5,
-        learning_rate_init=1e-2,
-        device="cpu",
-        random_state=0,
-    )
-    return AdversarialMLPClassifier(**{**defaults, **params})
+    shared = dict(learning_rate_init=1e-2, device="cpu", random_state=0)
+    return AdversarialMLPClassifier(**{**shared, **defaults, **params})
 
 
 def report_frame(n=60, seed=0):
@@ -111,3 +108,46 @@ def scaled_blobs(n=120, n_classes=3, n_features=4, cluster_std=0.6, seed=0):
         random_state=seed,
     )
     return (X - X.min(0)) / (X.max(0) - X.min(0)), y
+
+
+def noisy_binary(n=120, seed=0):
+    """Binary data on four normal features that no hyperplane separates.
+
+    Parameters
+    ----------
+    n : int, default=120
+        Rows.
+    seed : int, default=0
+        Seed of the generator.
+
+    Returns
+    -------
+    X : ndarray of shape (n, 4)
+    y : ndarray of shape (n,)
+        The sign of the first feature plus noise, as 0 and 1.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    y = (X[:, 0] + 0.5 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def small_torch_net(n_outputs=3):
+    """A torch network from 4 inputs to ``n_outputs`` logits, seeded with 0.
+
+    Parameters
+    ----------
+    n_outputs : int, default=3
+        Width of the last layer.
+
+    Returns
+    -------
+    net : torch.nn.Sequential
+        One hidden layer of 8 tanh units, in torch's default dtype.
+    """
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_outputs)
+    )

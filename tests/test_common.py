@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 import pytest
+from _small_models import small_mlp, small_torch_net
 from sklearn.datasets import make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -176,18 +177,12 @@ def test_network_outputs_do_not_depend_on_batch_or_threads():
 # torch module has nothing to fit; it is checked through the adapter that the
 # explanations use.
 def _mlp(**params):
-    from _small_models import small_mlp
-
     return small_mlp(max_iter=5, **params)
 
 
 def _torch_module(n_outputs, dtype_name):
     torch = pytest.importorskip("torch")
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_outputs)
-    )
-    return net.to(getattr(torch, dtype_name))
+    return small_torch_net(n_outputs).to(getattr(torch, dtype_name))
 
 
 _PROVIDERS = {

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _small_models import small_torch_net
 from scipy.special import expit
 from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import make_pipeline
@@ -213,13 +214,10 @@ def test_checks_of_a_torch_module_need_its_inputs():
 
 def test_a_float32_gradient_a_few_percent_off_is_caught(monkeypatch):
     # The float32 tolerance is not so loose that a small error slips through.
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from skadv.utils._torch_provider import TorchModuleProvider
 
-    torch.manual_seed(0)
-    net = torch.nn.Sequential(
-        torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)
-    )
+    net = small_torch_net(3)
     X = np.random.default_rng(0).normal(size=(30, 4))
     check_provider(net, X)
     original = TorchModuleProvider._output_and_gradient

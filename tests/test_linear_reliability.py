@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from _small_models import noisy_binary
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -35,10 +36,7 @@ def _objective(clf, X, y01, epsilon):
 @pytest.fixture(scope="module")
 def noisy():
     """Binary data that no hyperplane separates."""
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = (X[:, 0] + 0.5 * rng.normal(size=120) > 0).astype(int)
-    return X, y
+    return noisy_binary()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from _small_models import small_mlp
+from _small_models import noisy_binary, small_mlp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -95,10 +95,7 @@ def test_cuda_fallback_warning_names_the_caller(blobs, monkeypatch):
 
 @pytest.fixture(scope="module")
 def noisy():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(120, 4))
-    y = (X[:, 0] + 0.5 * rng.normal(size=120) > 0).astype(int)
-    return X, y
+    return noisy_binary()
 
 
 @pytest.mark.parametrize(
