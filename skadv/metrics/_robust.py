@@ -9,10 +9,11 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
     validate_params,
 )
-from sklearn.utils.validation import check_consistent_length
+from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
-from skadv.utils import final_estimator_and_inputs
 from skadv.utils._protocol import has_robust_correct
+from skadv.utils._resolve import split_model
+from skadv.utils._sklearn_linear import SklearnLinearProvider, is_linear_candidate
 from skadv.utils._validation import checked_labels
 
 #: The attack parameters of the networks' robust accuracy, with their domains.
@@ -133,16 +134,22 @@ def robust_accuracy_score(
     """Share of samples that stay correctly classified under every l_inf attack.
 
     A sample ``(x, y)`` counts when the prediction is ``y`` at every ``x + delta``
-    with ``|delta_j| <= epsilon_j``. For linear models the worst case is closed
-    form and the score is exact; for models that need an attack (such as
-    networks) it is an upper bound on the true robust accuracy.
+    with ``|delta_j| <= epsilon_j``. For linear models (skadv's and
+    scikit-learn's) the worst case is closed form and the score is exact; for
+    models that need an attack (such as networks) it is an upper bound on the
+    true robust accuracy.
 
     Parameters
     ----------
     estimator : estimator or Pipeline
-        A fitted classifier implementing ``_robust_correct``, or a Pipeline ending
-        in one. For a Pipeline the budget applies in the space its final
-        estimator sees (after the preprocessing steps). Linear models place no
+        A fitted classifier implementing ``_robust_correct``, a fitted
+        scikit-learn linear classifier (``coef_``, ``intercept_`` and a
+        ``decision_function`` linear in X, such as ``LogisticRegression``,
+        ``LinearSVC`` or ``SGDClassifier``), or a Pipeline ending in either;
+        :class:`~sklearn.frozen.FrozenEstimator` wrappers and fitted searches
+        (their ``best_estimator_``) are looked through. For a Pipeline the
+        budget applies in the space its final estimator sees (after the
+        preprocessing steps). Linear models place no
         bound on the data range; networks keep perturbed inputs within their
         own ``clip`` unless ``clip`` is passed as an attack parameter.
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -202,19 +209,30 @@ def robust_accuracy_score(
     0.5
     """
     check_attack_params(attack_params, "robust_accuracy_score")
-    final, X_final, _ = final_estimator_and_inputs(estimator, X)
-    if not has_robust_correct(final):
+    final, X_final, _ = split_model(estimator, X)
+    provider = _robustness_provider(final, X_final)
+    y = checked_labels(y, getattr(provider, "classes_", None))
+    check_consistent_length(X_final, y)
+    sample_weight = checked_sample_weight(sample_weight, y.shape[0])
+    correct = provider._robust_correct(X_final, y, epsilon, **attack_params)
+    return float(np.average(np.asarray(correct), weights=sample_weight))
+
+
+def _robustness_provider(final, X_final):
+    """``final`` when it certifies robustness, else the adapter of a linear one."""
+    if has_robust_correct(final):
+        return final
+    if not is_linear_candidate(final):
         raise TypeError(
             "robust_accuracy_score needs an estimator that can certify robustness "
             "(a skadv estimator such as AdversarialLogisticRegression or "
-            "AdversarialMLPClassifier, or a Pipeline ending in one); got "
-            f"{type(final).__name__}."
+            "AdversarialMLPClassifier, a fitted scikit-learn linear classifier "
+            "such as LogisticRegression or LinearSVC, or a Pipeline ending in "
+            f"one); got {type(final).__name__}."
         )
-    y = checked_labels(y, getattr(final, "classes_", None))
-    check_consistent_length(X_final, y)
-    sample_weight = checked_sample_weight(sample_weight, y.shape[0])
-    correct = np.asarray(final._robust_correct(X_final, y, epsilon, **attack_params))
-    return float(np.average(correct, weights=sample_weight))
+    check_is_fitted(final)
+    # The adapter checks on the first rows that the model is linear in X.
+    return SklearnLinearProvider(final, X_final)
 
 
 @validate_params(

@@ -10,11 +10,12 @@ The classes are :class:`typing.Protocol` definitions: they document the members
 and their types, and a model need not inherit from them.
 
 - :class:`GradientProvider` (required for explanations): ``_output_and_gradient``
-  and, optionally, ``input_dtype``.
+  and, optionally, ``input_dtype`` and ``supported_outputs`` (the outputs it
+  defines, checked by :func:`check_output`).
 - :class:`ClassifierProvider`: what resolution reads from a fitted estimator
   besides its gradients (``classes_``, ``n_features_in_``, ``predict``).
 - :class:`LinearFormProvider` (optional): ``_linear_logit``, for exact
-  Integrated Gradients.
+  Integrated Gradients, and ``linear_outputs``, the outputs it is exact for.
 - :class:`RobustnessProvider` (optional): ``_robust_correct``, for robust
   accuracy.
 
@@ -54,6 +55,14 @@ class GradientProvider(Protocol):
         provider computes in. Explanations build their path points directly in
         it, so a float32 model receives float32 inputs without a conversion
         copy. Absent means float64 (see :func:`provider_input_dtype`).
+    supported_outputs : tuple of str
+        Optional. The outputs the provider defines, a subset of ``OUTPUTS``;
+        absent means both. A model without probabilities (a linear SVM)
+        defines only ``"logit"``, its decision values; explanations refuse
+        the others through :func:`check_output`.
+    output_reasons : dict of str to str
+        Optional. For an output left out of ``supported_outputs``, the
+        sentence saying why, which :func:`check_output` reports.
     """
 
     def _output_and_gradient(self, X, target, output):
@@ -108,7 +117,17 @@ class ClassifierProvider(GradientProvider, Protocol):
 
 
 class LinearFormProvider(Protocol):
-    """Optional member of models whose attributed logit is linear in ``x``."""
+    """Optional member of models whose attributed logit is linear in ``x``.
+
+    Attributes
+    ----------
+    linear_outputs : tuple of str
+        Optional. The outputs that are the sigmoid (``"proba"``) or the
+        identity (``"logit"``) of the logit of ``_linear_logit``, for which
+        the exact form of Lemma 4.1 holds; absent means both. A multinomial
+        model lists only ``"logit"``: its probability is a softmax over every
+        class (see :func:`has_linear_form`).
+    """
 
     def _linear_logit(self, target):
         """Weights and intercept of each row's attributed logit.
@@ -122,9 +141,10 @@ class LinearFormProvider(Protocol):
         -------
         W : ndarray of dtype float64 and shape (n, d)
         b : ndarray of dtype float64 and shape (n,)
-            The ``"logit"`` output of row ``i`` is ``X[i] @ W[i] + b[i]`` and
-            its ``"proba"`` output is the sigmoid of that, as
-            ``_output_and_gradient`` computes them. This enables exact
+            The ``"logit"`` output of row ``i`` is ``X[i] @ W[i] + b[i]`` and,
+            when ``"proba"`` is among the ``linear_outputs``, its ``"proba"``
+            output is the sigmoid of that, as ``_output_and_gradient``
+            computes them. This enables exact
             Integrated Gradients (Lemma 4.1 of Chalasani et al., 2020).
         """
 
@@ -202,18 +222,97 @@ def has_input_gradients(estimator):
     return callable(getattr(estimator, "_output_and_gradient", None))
 
 
-def has_linear_form(estimator):
+def supported_outputs(provider):
+    """The outputs a provider defines: its ``supported_outputs``, else both.
+
+    Parameters
+    ----------
+    provider : object
+        A gradient provider.
+
+    Returns
+    -------
+    outputs : tuple of str
+        A subset of ``("proba", "logit")``.
+
+    Examples
+    --------
+    >>> from skadv.linear_model import AdversarialLogisticRegression
+    >>> from skadv.utils._protocol import supported_outputs
+    >>> supported_outputs(AdversarialLogisticRegression())
+    ('proba', 'logit')
+    """
+    return tuple(getattr(provider, "supported_outputs", OUTPUTS))
+
+
+def check_output(provider, output):
+    """Refuse an output the provider does not define.
+
+    Parameters
+    ----------
+    provider : object
+        A gradient provider; it may declare ``supported_outputs`` (default
+        ``("proba", "logit")``) and, in ``output_reasons``, why it lacks one.
+    output : {"proba", "logit", "decision"}
+        The attributed output; ``"decision"`` is an alias of ``"logit"``.
+
+    Returns
+    -------
+    output : {"proba", "logit"}
+        ``output``, with the alias resolved.
+
+    Raises
+    ------
+    ValueError
+        When ``output`` is not one of the outputs, or not one ``provider``
+        defines (such as probabilities of a model without ``predict_proba``).
+
+    Examples
+    --------
+    >>> from skadv.linear_model import AdversarialLogisticRegression
+    >>> from skadv.utils._protocol import check_output
+    >>> check_output(AdversarialLogisticRegression(), "decision")
+    'logit'
+    """
+    if isinstance(output, str) and output == "decision":
+        output = "logit"
+    if not isinstance(output, str) or output not in OUTPUTS:
+        raise ValueError(
+            f"output must be 'proba', 'logit' or 'decision'; got {output!r}."
+        )
+    if output in supported_outputs(provider):
+        return output
+    reasons = getattr(provider, "output_reasons", None) or {}
+    reason = reasons.get(output) or (
+        f"{type(provider).__name__} does not define the {output!r} output"
+    )
+    alternatives = " or ".join(
+        "output='logit' (its decision values)" if o == "logit" else f"output={o!r}"
+        for o in supported_outputs(provider)
+    )
+    raise ValueError(f"{reason}; use {alternatives} instead.")
+
+
+def has_linear_form(estimator, output=None):
     """Whether ``estimator`` attributes an output of the form ``A(<w, x> + b)``.
 
     Parameters
     ----------
     estimator : object
-        A fitted estimator (not a Pipeline).
+        A fitted estimator (not a Pipeline) or a gradient provider.
+    output : {"proba", "logit", "decision"} or None, default=None
+        None asks whether the attributed logits are linear (whether the
+        estimator implements ``_linear_logit``). Given, whether the exact
+        closed form of Lemma 4.1 holds for that output: the provider must also
+        define it and list it in its ``linear_outputs`` (default both). The
+        probability of a multinomial model is the softmax of all its logits,
+        not a function of the target's logit alone, so only its ``"logit"``
+        output has the closed form.
 
     Returns
     -------
     bool
-        True when the estimator implements ``_linear_logit``.
+        True when the closed form holds (for ``output``, when given).
 
     Examples
     --------
@@ -222,7 +321,14 @@ def has_linear_form(estimator):
     >>> has_linear_form(DecisionTreeClassifier())
     False
     """
-    return callable(getattr(estimator, "_linear_logit", None))
+    if not callable(getattr(estimator, "_linear_logit", None)):
+        return False
+    if output is None:
+        return True
+    if isinstance(output, str) and output == "decision":
+        output = "logit"
+    linear = tuple(getattr(estimator, "linear_outputs", OUTPUTS))
+    return output in linear and output in supported_outputs(estimator)
 
 
 def has_robust_correct(estimator):

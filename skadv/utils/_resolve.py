@@ -1,11 +1,14 @@
 """Model resolution: from what a user passes to the gradient provider it holds.
 
 An explanation may be asked of a fitted estimator, a Pipeline ending in one, a
-:class:`~sklearn.frozen.FrozenEstimator` wrapping either, or a plain
+:class:`~sklearn.frozen.FrozenEstimator` or a fitted search (``GridSearchCV``,
+``RandomizedSearchCV``: its ``best_estimator_``) wrapping either, or a plain
 ``torch.nn.Module``. :func:`resolve_model` turns each of them into one view, a
 :class:`ResolvedModel`: a provider of the protocol of
 :mod:`skadv.utils._protocol`, the flat float64 inputs it sees, and the classes
-it distinguishes.
+it distinguishes. A scikit-learn linear classifier has no provider members of
+its own; :class:`~skadv.utils._sklearn_linear.SklearnLinearProvider` provides
+them, so that everything downstream sees one protocol.
 
 Nothing here imports torch at import time: a torch module can only exist once
 its caller has imported torch, and the adapter that exposes one through the
@@ -22,11 +25,18 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted
 
 from skadv.utils._protocol import final_estimator_and_inputs, has_input_gradients
+from skadv.utils._sklearn_linear import (
+    SklearnLinearProvider,
+    is_linear_candidate,
+    not_linear_reason,
+)
 from skadv.utils._validation import class_indices
 
 _SUPPORTED = (
     "a fitted skadv estimator (such as AdversarialLogisticRegression or "
-    "AdversarialMLPClassifier), a fitted Pipeline whose last step is one, or a "
+    "AdversarialMLPClassifier), a fitted scikit-learn linear classifier (coef_, "
+    "intercept_ and a decision_function linear in X, such as LogisticRegression "
+    "or LinearSVC), a fitted Pipeline whose last step is one, or a "
     "torch.nn.Module that returns logits"
 )
 
@@ -50,15 +60,22 @@ class ResolvedModel:
         targets and labels are output indices.
     predict : callable
         ``predict()`` gives the predicted class index of every row of ``X``.
+    feature_names : ndarray of str of shape (d,) or None, default=None
+        Names of the columns of ``X``: for a Pipeline those its preprocessing
+        outputs (``get_feature_names_out``), for a bare estimator its
+        ``feature_names_in_``; None when unknown (a torch module).
     """
 
-    def __init__(self, provider, X, sample_shape, n_classes, classes, predict):
+    def __init__(
+        self, provider, X, sample_shape, n_classes, classes, predict, feature_names=None
+    ):
         self.provider = provider
         self.X = X
         self.sample_shape = sample_shape
         self.n_classes = n_classes
         self.classes = classes
         self.predict = predict
+        self.feature_names = feature_names
 
 
 def is_torch_module(obj):
@@ -84,32 +101,76 @@ def is_torch_module(obj):
     return torch is not None and isinstance(obj, torch.nn.Module)
 
 
-def unfreeze(estimator):
-    """The estimator a :class:`~sklearn.frozen.FrozenEstimator` wraps, or itself.
+def _is_search(estimator):
+    # BaseSearchCV is private; every scikit-learn search derives from it.
+    return any(
+        cls.__name__ == "BaseSearchCV" and cls.__module__.startswith("sklearn.")
+        for cls in type(estimator).__mro__
+    )
+
+
+def _frozen_inner(estimator):
+    frozen = sys.modules.get("sklearn.frozen")
+    if frozen is not None and isinstance(estimator, frozen.FrozenEstimator):
+        return estimator.estimator
+    return None
+
+
+def unwrap_model(estimator):
+    """The model a FrozenEstimator or a fitted search wraps, looked through repeatedly.
 
     Parameters
     ----------
     estimator : object
-        Any model.
+        Any model. A :class:`~sklearn.frozen.FrozenEstimator` gives the
+        estimator it keeps; a fitted ``GridSearchCV``, ``RandomizedSearchCV``
+        or other scikit-learn search gives its ``best_estimator_``. An
+        unfitted search is returned as it is, for the fit check that follows.
 
     Returns
     -------
     estimator : object
 
+    Raises
+    ------
+    ValueError
+        For a search fitted with ``refit=False``, which holds no
+        ``best_estimator_``.
+
     Examples
     --------
     >>> from sklearn.frozen import FrozenEstimator
     >>> from sklearn.linear_model import LogisticRegression
-    >>> from skadv.utils._resolve import unfreeze
-    >>> model = LogisticRegression().fit([[0.0], [1.0]], [0, 1])
-    >>> unfreeze(FrozenEstimator(model)) is model
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skadv.utils._resolve import unwrap_model
+    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0, 1, 0, 1]
+    >>> search = GridSearchCV(LogisticRegression(), {"C": [1.0]}, cv=2).fit(X, y)
+    >>> unwrap_model(FrozenEstimator(search)) is search.best_estimator_
     True
     """
-    # FrozenEstimator keeps a fitted model through clone(); explain what it wraps.
-    frozen = sys.modules.get("sklearn.frozen")
-    if frozen is not None and isinstance(estimator, frozen.FrozenEstimator):
-        return estimator.estimator
-    return estimator
+    while True:
+        inner = _frozen_inner(estimator)
+        if (
+            inner is None
+            and _is_search(estimator)
+            and hasattr(estimator, "cv_results_")
+        ):
+            inner = getattr(estimator, "best_estimator_", None)
+            if inner is None:
+                raise ValueError(
+                    f"This {type(estimator).__name__} was fitted with "
+                    f"refit={estimator.refit!r} and holds no best_estimator_ to "
+                    "explain or score; fit it with refit=True (or a callable "
+                    "choosing the candidate), or pass the chosen estimator fitted."
+                )
+        if inner is None:
+            return estimator
+        estimator = inner
+
+
+#: The former name of :func:`unwrap_model`, which looked only through a
+#: FrozenEstimator.
+unfreeze = unwrap_model
 
 
 def is_fitted_model(estimator):
@@ -134,7 +195,9 @@ def is_fitted_model(estimator):
     >>> is_fitted_model(LogisticRegression())
     False
     """
-    if not hasattr(unfreeze(estimator), "fit"):
+    # Only a FrozenEstimator is looked through: an unfitted search is not fitted.
+    inner = _frozen_inner(estimator)
+    if not hasattr(estimator if inner is None else inner, "fit"):
         return True
     try:
         check_is_fitted(estimator)
@@ -225,6 +288,109 @@ def _resolve_torch_module(module, X, batch_size):
     )
 
 
+def split_model(estimator, X):
+    """The final estimator, the inputs it sees and their names.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted model; FrozenEstimator wrappers, fitted searches and nested
+        Pipelines are looked through (see :func:`unwrap_model`).
+    X : array-like or sparse matrix
+        Inputs in the space of ``estimator`` (the raw space for a Pipeline).
+
+    Returns
+    -------
+    final : estimator
+        The last step, unwrapped.
+    X_final : array-like or sparse matrix
+        ``X`` passed through every preprocessing step.
+    feature_names : ndarray of str or None
+        Names of the columns of ``X_final`` when they are known.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skadv.utils._resolve import split_model
+    >>> X, y = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0]]), [0, 1, 1]
+    >>> pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
+    >>> final, Xt, names = split_model(FrozenEstimator(pipe), X)
+    >>> type(final).__name__, Xt.shape, list(names)
+    ('LogisticRegression', (3, 2), ['x0', 'x1'])
+    """
+    model = unwrap_model(estimator)
+    names = (
+        None
+        if isinstance(model, Pipeline)
+        else getattr(model, "feature_names_in_", None)
+    )
+    while isinstance(model, Pipeline):
+        final, X, names = final_estimator_and_inputs(model, X)
+        model = unwrap_model(final)
+    return model, X, names
+
+
+def _unsupported(final, caller):
+    return TypeError(
+        f"{caller} needs input gradients, which {type(final).__name__} does not "
+        f"provide: {not_linear_reason(final)}. Supported models: {_SUPPORTED}."
+    )
+
+
+def gradient_provider(final, X_final=None, *, caller="integrated_gradients"):
+    """The provider of a final estimator: itself, or the adapter of a linear one.
+
+    Parameters
+    ----------
+    final : estimator
+        A final estimator, not a Pipeline (see :func:`split_model`).
+    X_final : array-like or sparse matrix, default=None
+        Inputs it sees; the first rows check that a scikit-learn classifier is
+        linear (see :class:`~skadv.utils._sklearn_linear.SklearnLinearProvider`).
+    caller : str, default="integrated_gradients"
+        Named in the error message.
+
+    Returns
+    -------
+    provider : object
+        ``final`` when it implements the protocol, else the adapter of a
+        scikit-learn linear classifier.
+
+    Raises
+    ------
+    TypeError
+        When ``final`` is neither, saying why.
+    NotFittedError
+        When ``final`` is not fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.svm import LinearSVC
+    >>> from skadv.utils._resolve import gradient_provider
+    >>> X, y = np.array([[-1.0, 0.0], [1.0, 0.5], [2.0, 1.0]]), [0, 1, 1]
+    >>> gradient_provider(LinearSVC().fit(X, y), X).supported_outputs
+    ('logit',)
+    """
+    if has_input_gradients(final):
+        check_is_fitted(final)
+        return final
+    if not is_linear_candidate(final):
+        raise _unsupported(final, caller)
+    check_is_fitted(final)
+    return SklearnLinearProvider(final, X_final)
+
+
+def _names_of_width(names, width):
+    if names is None or len(names) != width:
+        return None
+    return np.asarray(names, dtype=object)
+
+
 def resolve_model(estimator, X, *, batch_size=None):
     """Find the gradient provider and the flat float64 inputs it sees.
 
@@ -232,7 +398,9 @@ def resolve_model(estimator, X, *, batch_size=None):
     ----------
     estimator : estimator, Pipeline or torch.nn.Module
         The model to explain; :class:`~sklearn.frozen.FrozenEstimator` wrappers
-        are looked through.
+        and fitted searches (their ``best_estimator_``) are looked through. A
+        scikit-learn linear classifier is reached through
+        :class:`~skadv.utils._sklearn_linear.SklearnLinearProvider`.
     X : array-like or sparse matrix
         Inputs in the space of ``estimator`` (the raw space for a Pipeline).
     batch_size : int or None
@@ -242,14 +410,17 @@ def resolve_model(estimator, X, *, batch_size=None):
     -------
     resolved : ResolvedModel
         Provider, flat inputs, sample shape, number of classes, class labels
-        (None for a torch module) and a function giving predicted class indices.
+        (None for a torch module), a function giving predicted class indices
+        and the names of the provider's input columns.
 
     Raises
     ------
     TypeError
-        When the final estimator provides no input gradients.
+        When the final estimator provides no input gradients and is not a
+        linear classifier.
     ValueError
-        When ``X`` does not fit the model (width, shape, non-finite values).
+        When ``X`` does not fit the model (width, shape, non-finite values), or
+        for a search fitted with ``refit=False``.
 
     Examples
     --------
@@ -261,21 +432,12 @@ def resolve_model(estimator, X, *, batch_size=None):
     >>> resolved.n_classes, resolved.classes.tolist(), resolved.predict().tolist()
     (2, ['a', 'b'], [0, 1, 1])
     """
-    estimator = unfreeze(estimator)
+    estimator = unwrap_model(estimator)
     if is_torch_module(estimator):
         return _resolve_torch_module(estimator, X, batch_size)
-    final, X_final, _ = (
-        final_estimator_and_inputs(estimator, X)
-        if isinstance(estimator, Pipeline)
-        else (estimator, X, None)
-    )
-    final = unfreeze(final)
-    if not has_input_gradients(final):
-        raise TypeError(
-            "integrated_gradients needs input gradients, which "
-            f"{type(final).__name__} does not provide. Supported models: "
-            f"{_SUPPORTED}."
-        )
+    final, X_final, names = split_model(estimator, X)
+    if not (has_input_gradients(final) or is_linear_candidate(final)):
+        raise _unsupported(final, "integrated_gradients")
     check_is_fitted(final)
     # Sparse X stays sparse (CSR, for row blocks): the quadrature densifies one
     # block of rows at a time.
@@ -283,9 +445,18 @@ def resolve_model(estimator, X, *, batch_size=None):
     # The exact path multiplies by the coefficients directly, without the
     # estimator's own input checks.
     check_width(final, flat)
-    classes = np.asarray(final.classes_)
+    provider = gradient_provider(final, X_final)
+    classes = np.asarray(provider.classes_)
 
     def predict():
-        return class_indices(final.predict(X_final), classes)
+        return class_indices(provider.predict(X_final), classes)
 
-    return ResolvedModel(final, flat, flat.shape[1:], len(classes), classes, predict)
+    return ResolvedModel(
+        provider,
+        flat,
+        flat.shape[1:],
+        len(classes),
+        classes,
+        predict,
+        _names_of_width(names, flat.shape[1]),
+    )
