@@ -48,6 +48,17 @@ def test_model_families_do_not_import_each_other_or_the_explanations():
             )
 
 
+def test_model_selection_reaches_models_only_through_their_parameters():
+    # The paths set epsilon, C and l1_ratio on the user's estimator: model
+    # selection needs the explanations and the scores, never model code.
+    allowed = {"model_selection", "inspection", "metrics", "utils"}
+    for module, imported in import_graph().items():
+        if _subpackage(module) != "model_selection":
+            continue
+        other = [m for m in imported if m != "skadv" and _subpackage(m) not in allowed]
+        assert not other, f"{module} imports {other}"
+
+
 def test_the_report_is_reached_only_through_the_command_line():
     for module, imported in import_graph().items():
         if _subpackage(module) == "_report" or module == "skadv._cli":

@@ -32,6 +32,7 @@ SCRIPTS = [
     "bench_linear",
     "bench_ig",
     "bench_nets",
+    "bench_frontier",
     "reproduce_paper",
 ]
 # scripts that read MNIST / Fashion-MNIST
