@@ -91,7 +91,7 @@ def mixed_pipe():
 
 
 def _check_impacts(fi, pipe, X, y, feature_names, prefix_of):
-    attr = integrated_gradients(pipe, X, y)
+    attr = np.asarray(integrated_gradients(pipe, X, y))
     encoded = pipe[:-1].get_feature_names_out()
     np.testing.assert_array_equal(fi.encoded_feature_names_, encoded)
     np.testing.assert_allclose(fi.feature_value_impact_, np.abs(attr).mean(0))
@@ -135,7 +135,7 @@ def test_transform_sums_each_feature_and_keeps_completeness(mushroom_pipe):
     fi = FeatureImpactTransformer(pipe).fit(X, y)
     out = fi.transform(X.iloc[:50])
     assert out.shape == (50, X.shape[1])
-    attr = integrated_gradients(pipe, X.iloc[:50])
+    attr = np.asarray(integrated_gradients(pipe, X.iloc[:50]))
     expected = np.zeros_like(out)
     for j in range(X.shape[1]):
         expected[:, j] = attr[:, fi.groups_ == j].sum(1)
@@ -177,7 +177,7 @@ def test_explicit_groups_for_pre_encoded_data():
     groups = {"shape": ["shape_a", "shape_b", "shape_c"]}
     fi = FeatureImpactTransformer(model, groups=groups).fit(X, y)
     assert fi.get_feature_names_out().tolist() == ["shape", "weight"]
-    fv = np.abs(integrated_gradients(model, X, y)).mean(0)
+    fv = np.abs(np.asarray(integrated_gradients(model, X, y))).mean(0)
     np.testing.assert_allclose(fi.feature_impact_, [fv[:3].sum(), fv[3]])
     by_index = FeatureImpactTransformer(model, groups={"shape": [0, 1, 2]}).fit(X, y)
     np.testing.assert_array_equal(by_index.feature_impact_, fi.feature_impact_)
@@ -192,7 +192,7 @@ def test_explicit_groups_for_pre_encoded_data():
 def test_function_form_matches_the_transformer(mixed_pipe):
     pipe, X, y = mixed_pipe
     fi = FeatureImpactTransformer(pipe).fit(X, y)
-    attr = integrated_gradients(pipe, X, y)
+    attr = np.asarray(integrated_gradients(pipe, X, y))
     res = feature_impact(
         attr,
         fi.groups_,

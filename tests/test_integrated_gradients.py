@@ -11,9 +11,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
 from sklearn.frozen import FrozenEstimator
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skadv.inspection import integrated_gradients
@@ -427,10 +427,10 @@ def test_custom_gradient_provider_uses_quadrature_by_default(binary_linear):
 
 def test_unsupported_and_unfitted_estimators(binary_linear):
     _, X, y = binary_linear
-    with pytest.raises(TypeError, match="LogisticRegression does not provide"):
-        integrated_gradients(LogisticRegression().fit(X, y), X)
+    with pytest.raises(TypeError, match="DecisionTreeClassifier does not provide"):
+        integrated_gradients(DecisionTreeClassifier().fit(X, y), X)
     with pytest.raises(TypeError, match="torch.nn.Module that returns logits"):
-        integrated_gradients(make_pipeline(LogisticRegression()).fit(X, y), X)
+        integrated_gradients(make_pipeline(DecisionTreeClassifier()).fit(X, y), X)
     with pytest.raises(NotFittedError):
         integrated_gradients(AdversarialLogisticRegression(), X)
 

@@ -4,7 +4,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
-from sklearn.pipeline import Pipeline
 from sklearn.utils import Bunch, get_tags
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import (
@@ -13,12 +12,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skadv.inspection._grouping import column_parents, groups_from_mapping
+from skadv.inspection._baselines import BASELINE_STRATEGIES, baseline_from
+from skadv.inspection._gini import feature_gini
+from skadv.inspection._grouping import groups_from_mapping, model_grouping
 from skadv.inspection._integrated_gradients import integrated_gradients
 from skadv.inspection._quadrature import MAX_N_STEPS, QUADRATURE_METHODS
-from skadv.utils._resolve import is_fitted_model, unfreeze
+from skadv.utils._resolve import is_fitted_model
 from skadv.utils._validation import default_feature_names
-from skadv.utils._validation import encoded_feature_names as _encoded_names
 
 
 def _check_samples_first(X):
@@ -219,11 +219,21 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         (names or indices) in the space the final estimator sees. Unlisted
         columns stand alone. None reads the grouping from the Pipeline (each
         column on its own for a bare estimator).
-    baselines : None, float or array-like, default=None
-        Integrated Gradients baselines in the encoded space (zeros when None).
+    baselines : {"zero", "mean", "median"}, float, array-like or None, \
+default=None
+        Integrated Gradients baselines in the encoded space (zeros when None or
+        ``"zero"``). ``"mean"`` and ``"median"`` are taken on the ``fit`` data,
+        in the space the final estimator sees, stored as ``baseline_`` and used
+        by ``transform`` too: rows are explained against the training
+        statistic, not against their own.
+    output : {"proba", "logit", "decision"}, default="proba"
+        The attributed output, see :func:`integrated_gradients`; a model that
+        defines no probabilities (such as ``LinearSVC``) needs ``"logit"``.
     method : {"auto", "exact", "gausslegendre", "riemann_left", \
-"riemann_right", "riemann_middle", "riemann_trapezoid"}, default="auto"
-        Integration method, see :func:`integrated_gradients`.
+"riemann_right", "riemann_middle", "riemann_trapezoid"} or tuple (alphas, \
+weights), default="auto"
+        Integration method, or a quadrature rule given by its nodes and
+        weights, see :func:`integrated_gradients`.
     n_steps : int, default=50
         Quadrature nodes for the non-exact methods, at most 1000.
     internal_batch_size : int, default=None
@@ -243,6 +253,14 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         Sum of ``feature_value_impact_`` over each original feature's columns.
     groups_ : ndarray of shape (n_encoded,)
         Index into ``get_feature_names_out()`` of each encoded column.
+    feature_gini_ : float
+        Mean over the ``fit`` rows of the Gini index of each row's absolute
+        attributions summed per original feature (:func:`feature_gini`).
+    baseline_ : ndarray or None
+        The baselines used by ``fit`` and ``transform``, in the space the final
+        estimator sees: the training statistic for ``"mean"`` or
+        ``"median"`` (shape ``(n_encoded,)``), None for the zero baseline,
+        else ``baselines`` as given.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -294,8 +312,9 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
     _parameter_constraints = {
         "estimator": "no_validation",
         "groups": [dict, None],
-        "baselines": [Real, "array-like", None],
-        "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS})],
+        "baselines": [StrOptions(set(BASELINE_STRATEGIES)), Real, "array-like", None],
+        "output": [StrOptions({"proba", "logit", "decision"})],
+        "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS}), tuple],
         "n_steps": [Interval(Integral, 1, MAX_N_STEPS, closed="both")],
         "internal_batch_size": [Interval(Integral, 1, None, closed="left"), None],
     }
@@ -306,6 +325,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         *,
         groups=None,
         baselines=None,
+        output="proba",
         method="auto",
         n_steps=50,
         internal_batch_size=None,
@@ -313,6 +333,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         self.estimator = estimator
         self.groups = groups
         self.baselines = baselines
+        self.output = output
         self.method = method
         self.n_steps = n_steps
         self.internal_batch_size = internal_batch_size
@@ -335,38 +356,26 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
             self.estimator_,
             X,
             y,
-            baselines=self.baselines,
+            baselines=self.baseline_,
+            output=self.output,
             method=self.method,
             n_steps=self.n_steps,
             internal_batch_size=self.internal_batch_size,
         )
+        # Labelled (DataFrame) attributions are aggregated as plain arrays.
+        attr = np.asarray(attr)
         return attr.reshape(attr.shape[0], -1)
 
-    def _grouping(self, n_encoded):
-        model = unfreeze(self.estimator_)
-        has_head = isinstance(model, Pipeline) and len(model) > 1
-        head_names = getattr(model, "feature_names_in_", None) if has_head else None
-        if has_head:
-            # Imported under another name: feature_impact has a parameter
-            # called encoded_feature_names.
-            encoded = _encoded_names(model[:-1])
-        else:
-            # The model, or the one step of a Pipeline, sees the raw inputs.
-            encoded = getattr(model, "feature_names_in_", None)
-        if encoded is None or len(encoded) != n_encoded:
-            encoded = default_feature_names(n_encoded)
-        encoded = np.asarray(encoded, dtype=object)
-        if self.groups is not None:
-            parents, names = groups_from_mapping(self.groups, encoded)
-        elif has_head:
-            n_in = model.n_features_in_
-            parents = column_parents(model[:-1], n_in)
-            names = (
-                head_names if head_names is not None else default_feature_names(n_in)
-            )
-        else:
-            parents, names = np.arange(n_encoded), encoded
-        return encoded, np.asarray(parents, dtype=np.intp), np.asarray(names, object)
+    def _fit_baseline(self, X):
+        """The baselines of fit and transform, a statistic taken on the fit data."""
+        if self.baselines is None or (
+            isinstance(self.baselines, str) and self.baselines == "zero"
+        ):
+            return None
+        if isinstance(self.baselines, str):
+            return baseline_from(self.estimator_, X, self.baselines)
+        # Numbers are checked, with the other arguments, by integrated_gradients.
+        return self.baselines
 
     # The wrapped estimator's parameters are not validated by this class, so its
     # own fit must validate them: nested validation stays on.
@@ -395,8 +404,11 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
             self.estimator_ = self.estimator
         else:
             self.estimator_ = clone(self.estimator).fit(X, y)
+        self.baseline_ = self._fit_baseline(X)
         attr = self._attributions(X, y)
-        encoded, parents, names = self._grouping(attr.shape[1])
+        encoded, parents, names = model_grouping(
+            self.estimator_, attr.shape[1], self.groups
+        )
         self.encoded_feature_names_ = encoded
         self.groups_ = parents
         # Without explicit groups every output column is one input feature, so
@@ -406,6 +418,7 @@ class FeatureImpactTransformer(TransformerMixin, BaseEstimator):
         self.feature_value_impact_, self.feature_impact_ = _aggregate(
             attr, parents, len(names)
         )
+        self.feature_gini_ = float(np.mean(feature_gini(attr, parents)))
         return self
 
     def transform(self, X):

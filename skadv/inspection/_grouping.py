@@ -16,6 +16,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
+from skadv.utils._resolve import unwrap_model
 from skadv.utils._validation import default_feature_names, encoded_feature_names
 
 
@@ -182,3 +183,63 @@ def groups_from_mapping(groups, encoded_names):
         parents[index] = len(names)
         names.append(encoded_names[index])
     return parents, np.asarray(names, dtype=object)
+
+
+def model_grouping(model, n_encoded, groups=None):
+    """Encoded column names, their original features and those features' names.
+
+    Parameters
+    ----------
+    model : estimator, Pipeline or torch.nn.Module
+        The fitted model whose inputs are grouped;
+        :class:`~sklearn.frozen.FrozenEstimator` and fitted searches are looked
+        through.
+    n_encoded : int
+        Number of columns the final estimator sees.
+    groups : dict, default=None
+        Explicit grouping: original feature name -> list of encoded columns
+        (names or indices); unlisted columns stand alone. None reads it from a
+        Pipeline's fitted preprocessing (each column on its own otherwise).
+
+    Returns
+    -------
+    encoded_names : ndarray of object of shape (n_encoded,)
+        Names of the encoded columns (``x0, x1, ...`` when unknown).
+    parents : ndarray of intp of shape (n_encoded,)
+        Index into ``feature_names`` of the feature behind each column.
+    feature_names : ndarray of object
+        Names of the original features (of the groups for ``groups``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import OneHotEncoder
+    >>> from skadv.inspection._grouping import model_grouping
+    >>> X = np.array([["a", "x"], ["b", "y"], ["c", "y"]])
+    >>> pipe = make_pipeline(OneHotEncoder(), LogisticRegression()).fit(X, [0, 1, 1])
+    >>> encoded, parents, names = model_grouping(pipe, 5)
+    >>> encoded.tolist(), parents.tolist(), names.tolist()
+    (['x0_a', 'x0_b', 'x0_c', 'x1_x', 'x1_y'], [0, 0, 0, 1, 1], ['x0', 'x1'])
+    """
+    model = unwrap_model(model)
+    has_head = isinstance(model, Pipeline) and len(model) > 1
+    head_names = getattr(model, "feature_names_in_", None) if has_head else None
+    if has_head:
+        encoded = encoded_feature_names(model[:-1])
+    else:
+        # The model, or the one step of a Pipeline, sees the raw inputs.
+        encoded = getattr(model, "feature_names_in_", None)
+    if encoded is None or len(encoded) != n_encoded:
+        encoded = default_feature_names(n_encoded)
+    encoded = np.asarray(encoded, dtype=object)
+    if groups is not None:
+        parents, names = groups_from_mapping(groups, encoded)
+    elif has_head:
+        n_in = model.n_features_in_
+        parents = column_parents(model[:-1], n_in)
+        names = head_names if head_names is not None else default_feature_names(n_in)
+    else:
+        parents, names = np.arange(n_encoded), encoded
+    return encoded, np.asarray(parents, dtype=np.intp), np.asarray(names, object)

@@ -12,114 +12,27 @@ has found the provider: ``_output_and_gradient`` for quadrature and
 ``_linear_logit`` for the exact form of Lemma 4.1 of Chalasani et al. (2020).
 """
 
-from collections.abc import Mapping
-from collections.abc import Set as AbstractSet
+import sys
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import get_config
+from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+from skadv.inspection._baselines import BASELINE_STRATEGIES, resolve_baselines
+from skadv.inspection._baselines import resolve_target as _resolve_target
 from skadv.inspection._exact_linear import exact_linear_ig
 from skadv.inspection._quadrature import (
     MAX_N_STEPS,
     QUADRATURE_METHODS,
+    custom_rule,
     quadrature_rule,
 )
-from skadv.utils._protocol import has_linear_form, provider_input_dtype
-from skadv.utils._resolve import (
-    as_numpy_array,
-    resolve_model,
-)
-from skadv.utils._validation import class_indices
-
-
-def _resolve_baselines(baselines, X, sample_shape):
-    n, d = X.shape
-    if baselines is None:
-        return np.zeros((n, d))
-    # A dict or a set has a length and passes as array-like, but holds no
-    # ordered values a baseline could be read from.
-    if isinstance(baselines, (Mapping, AbstractSet, str, bytes)):
-        raise TypeError(
-            "baselines must be None, a real number or an array of real numbers; "
-            f"got a {type(baselines).__name__}."
-        )
-    U = np.asarray(as_numpy_array(baselines))
-    if U.dtype.kind not in "biufO":
-        raise TypeError(
-            f"baselines must hold real numbers; got an array of dtype {U.dtype}."
-        )
-    try:
-        U = U.astype(np.float64)
-    except OverflowError as exc:
-        raise ValueError(f"baselines must be finite floats: {exc}.") from exc
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"baselines must hold real numbers: {exc}") from exc
-    if U.ndim == 0:
-        U = np.full((n, d), float(U))
-    elif U.shape in (tuple(sample_shape), (1,) + tuple(sample_shape)):
-        U = np.broadcast_to(U.reshape(1, d), X.shape)
-    elif U.shape == (n,) + tuple(sample_shape):
-        U = U.reshape(n, d)
-    else:
-        raise ValueError(
-            "baselines must be None, a scalar, one sample of shape "
-            f"{tuple(sample_shape)} or one per sample of shape "
-            f"{(n,) + tuple(sample_shape)}; got shape {U.shape}."
-        )
-    if not np.all(np.isfinite(U)):
-        raise ValueError("baselines must be finite.")
-    return U
-
-
-def _target_range_error(n_classes, low, high):
-    return ValueError(
-        f"target must lie in [0, {n_classes - 1}] (the model has {n_classes} "
-        f"classes); got values in [{low}, {high}]."
-    )
-
-
-def _resolve_target(resolved, y, target):
-    n = resolved.X.shape[0]
-    if target is not None:
-        # An int beyond int64 would become an object array, reported as a
-        # wrong type rather than as the out-of-range index it is.
-        if isinstance(target, Integral) and not 0 <= target < resolved.n_classes:
-            raise _target_range_error(resolved.n_classes, target, target)
-        idx = np.asarray(target)
-        if idx.ndim == 0:
-            idx = np.full(n, idx)
-        if idx.shape != (n,):
-            raise ValueError(
-                f"target must be an int or hold one int per sample ({n}); got "
-                f"shape {idx.shape}."
-            )
-        if not np.issubdtype(idx.dtype, np.integer):
-            raise TypeError(
-                "target holds class indices (positions in classes_, or output "
-                f"columns of a torch module) and must be integer; got {idx.dtype}."
-            )
-        if np.any((idx < 0) | (idx >= resolved.n_classes)):
-            raise _target_range_error(resolved.n_classes, idx.min(), idx.max())
-        return idx.astype(np.intp)
-    if y is None:
-        return np.asarray(resolved.predict(), dtype=np.intp)
-    y = np.asarray(as_numpy_array(y))
-    if y.ndim != 1 or y.shape[0] != n:
-        raise ValueError(f"y must have shape ({n},); got {y.shape}.")
-    if resolved.classes is None:
-        if not np.issubdtype(y.dtype, np.integer) or np.any(
-            (y < 0) | (y >= resolved.n_classes)
-        ):
-            raise ValueError(
-                "For a torch module y must hold output indices in "
-                f"[0, {resolved.n_classes - 1}]."
-            )
-        return y.astype(np.intp)
-    # Missing labels, labels of another type than classes_ and labels it does
-    # not hold are refused: there is no class to attribute.
-    return class_indices(y, resolved.classes, unknown="raise")
+from skadv.utils._protocol import check_output, has_linear_form, provider_input_dtype
+from skadv.utils._resolve import resolve_model, unwrap_model
+from skadv.utils._validation import default_feature_names
 
 
 def _blocks(n_rows, n_steps, batch_size):
@@ -196,16 +109,82 @@ def _outputs(provider, X, target, output, batch_size):
     return np.concatenate(parts)
 
 
+def _attribute(resolved, U, tgt, output, method, n_steps, batch_size, with_values):
+    """Flat attributions and, when asked or free, the outputs at X and at U."""
+    provider, Xf = resolved.provider, resolved.X
+    linear = has_linear_form(provider, output)
+    if isinstance(method, str) and method == "auto":
+        method = "exact" if linear else "gausslegendre"
+    if isinstance(method, str) and method == "exact":
+        if not linear:
+            raise ValueError(
+                "method='exact' needs a linear model whose attributed output "
+                f"(output={output!r}) has the form A(<w, x> + b); "
+                f"{type(getattr(provider, 'estimator', provider)).__name__} does "
+                "not. Use a quadrature method such as 'gausslegendre'."
+            )
+        # The exact form is one dense expression the size of its result.
+        dense = Xf.toarray() if sp.issparse(Xf) else Xf
+        attr, (f_x, f_u) = exact_linear_ig(provider, dense, U, tgt, output)
+        return attr, f_x, f_u
+    if isinstance(method, str):
+        alphas, weights = quadrature_rule(method, n_steps)
+    else:
+        alphas, weights = custom_rule(method)
+    attr = _quadrature_ig(provider, Xf, U, tgt, output, alphas, weights, batch_size)
+    if not with_values:
+        return attr, None, None
+    f_x = _outputs(provider, Xf, tgt, output, batch_size)
+    f_u = _outputs(provider, U, tgt, output, batch_size)
+    return attr, f_x, f_u
+
+
+def _is_dataframe(X):
+    # pandas is imported by whoever built a DataFrame; never import it here.
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(X, pd.DataFrame)
+
+
+def _wants_frame(X, sample_shape):
+    """Labelled output: for table-shaped samples given as, or asked as, pandas."""
+    if len(sample_shape) != 1:
+        return False
+    return _is_dataframe(X) or get_config()["transform_output"] == "pandas"
+
+
+def _column_names(estimator, resolved, X):
+    d = resolved.X.shape[1]
+    names = resolved.feature_names
+    model = unwrap_model(estimator)
+    sees_x = not (isinstance(model, Pipeline) and len(model) > 1)
+    if names is None and sees_x and _is_dataframe(X):
+        # A torch module has no names of its own but sees X's columns as given.
+        names = X.columns
+    if names is None or len(names) != d:
+        return default_feature_names(d)
+    return np.asarray([str(name) for name in names], dtype=object)
+
+
+def _labelled(attr, delta, X, names):
+    import pandas as pd
+
+    index = X.index if _is_dataframe(X) else None
+    frame = pd.DataFrame(attr, index=index, columns=pd.Index(names))
+    if delta is None:
+        return frame
+    return frame, pd.Series(delta, index=frame.index, name="delta")
+
+
 @validate_params(
     {
         "estimator": "no_validation",
         "X": ["array-like", "sparse matrix"],
         "y": ["array-like", None],
-        "baselines": [Real, "array-like", None],
+        "baselines": [StrOptions(set(BASELINE_STRATEGIES)), Real, "array-like", None],
         "target": [Integral, "array-like", None],
         "output": [StrOptions({"proba", "logit", "decision"})],
         "n_steps": [Interval(Integral, 1, MAX_N_STEPS, closed="both")],
-        "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS})],
+        "method": [StrOptions({"auto", "exact", *QUADRATURE_METHODS}), tuple],
         "internal_batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "return_convergence_delta": ["boolean"],
     },
@@ -263,11 +242,16 @@ def integrated_gradients(
         True labels (for a torch module, output indices). When given and
         ``target`` is None, each row attributes the output of its true class,
         the choice made in the paper.
-    baselines : None, float or array-like, default=None
-        The reference ``u``: None means zeros, a float fills every feature, one
-        sample (shape ``X.shape[1:]``) is shared by all rows, or one baseline per
-        sample (shape ``X.shape``). For a Pipeline, baselines live in the space
-        the last step sees.
+    baselines : {"zero", "mean", "median"}, float, array-like or None, \
+default=None
+        The reference ``u``: None or ``"zero"`` means zeros (the paper's
+        choice), ``"mean"`` and ``"median"`` the column statistic of the rows of
+        ``X`` in the space the model sees (sparse ``X`` included), a float fills
+        every feature, one sample (shape ``X.shape[1:]``) is shared by all rows,
+        or one baseline per sample (shape ``X.shape``). For a Pipeline,
+        baselines live in the space the last step sees; to explain against the
+        training mean rather than that of ``X``, pass
+        ``baseline_from(estimator, X_train)``.
     target : int or array-like of shape (n_samples,), default=None
         Class index of the attributed output: a position in ``classes_`` (an
         output column for a torch module), either one for all rows or one per
@@ -283,14 +267,22 @@ def integrated_gradients(
         corresponding logit, ``decision`` or ``-decision`` for a binary model.
     n_steps : int, default=50
         Number of quadrature nodes, from 1 to 1000 (at least 2 for
-        ``"riemann_trapezoid"``). Ignored by ``method="exact"``. The bound
+        ``"riemann_trapezoid"``). Ignored by ``method="exact"`` and by a
+        rule given as ``(alphas, weights)``. The bound
         keeps the Gauss-Legendre nodes, whose computation grows with the cube
         of ``n_steps``, accurate to rounding and quick to compute; 1000 nodes
         already integrate polynomials of degree 1999 exactly.
     method : {"auto", "exact", "gausslegendre", "riemann_left", "riemann_right", \
-"riemann_middle", "riemann_trapezoid"}, default="auto"
-        ``"auto"`` is ``"exact"`` for linear models and ``"gausslegendre"``
-        otherwise. ``"exact"`` is Lemma 4.1 and needs a linear model. The node
+"riemann_middle", "riemann_trapezoid"} or tuple (alphas, weights), \
+default="auto"
+        ``"auto"`` is ``"exact"`` when the attributed output of the model is of
+        the form of Lemma 4.1 (a linear model; for a multinomial one only
+        ``output="logit"``) and ``"gausslegendre"`` otherwise. ``"exact"`` is
+        Lemma 4.1 and needs that form. A tuple ``(alphas, weights)`` of 1-d
+        finite arrays of the same non-zero length, ``alphas`` in [0, 1], is a
+        quadrature rule of its own: ``sum_k weights[k] * grad(u + alphas[k] (x
+        - u))``; the paper's variant for networks, for instance, is nodes
+        ``arange(1, S) / S`` with weights ``1 / (S - 1)``. The node
         placements match the usual Integrated Gradients conventions, except
         ``"riemann_trapezoid"``, which is the proper trapezoid rule: ``n_steps``
         nodes on ``linspace(0, 1, n_steps)`` with spacing ``1 / (n_steps - 1)``
@@ -307,10 +299,17 @@ def integrated_gradients(
 
     Returns
     -------
-    attributions : ndarray of shape (n_samples, n_features) or X.shape
-        Float64 attributions, in the space the last estimator sees.
-    delta : ndarray of shape (n_samples,)
-        Only when ``return_convergence_delta`` is True.
+    attributions : ndarray of shape (n_samples, n_features) or X.shape, or \
+DataFrame
+        Float64 attributions, in the space the last estimator sees. A pandas
+        DataFrame when ``X`` is one (same index) or when scikit-learn's
+        ``transform_output`` is ``"pandas"``, for samples of one dimension:
+        its columns are the names of the model's input features (for a
+        Pipeline, ``pipeline[:-1].get_feature_names_out()``; ``x0, x1, ...``
+        when unknown).
+    delta : ndarray of shape (n_samples,) or Series
+        Only when ``return_convergence_delta`` is True; a pandas Series on the
+        index of ``attributions`` when that is a DataFrame.
 
     See Also
     --------
@@ -366,38 +365,23 @@ def integrated_gradients(
     if output == "decision":
         output = "logit"
     resolved = resolve_model(estimator, X, batch_size=internal_batch_size)
-    Xf = resolved.X
-    U = _resolve_baselines(baselines, Xf, resolved.sample_shape)
+    check_output(resolved.provider, output)
+    U = resolve_baselines(baselines, resolved.X, resolved.sample_shape)
     tgt = _resolve_target(resolved, y, target)
-    linear = has_linear_form(resolved.provider)
-    if method == "auto":
-        method = "exact" if linear else "gausslegendre"
-    if method == "exact":
-        if not linear:
-            raise ValueError(
-                "method='exact' needs a linear model (one that provides "
-                f"_linear_logit); {type(resolved.provider).__name__} does not. "
-                "Use a quadrature method such as 'gausslegendre'."
-            )
-        # The exact form is one dense expression the size of its result.
-        dense = Xf.toarray() if sp.issparse(Xf) else Xf
-        attr, (f_x, f_u) = exact_linear_ig(resolved.provider, dense, U, tgt, output)
-    else:
-        alphas, weights = quadrature_rule(method, n_steps)
-        attr = _quadrature_ig(
-            resolved.provider, Xf, U, tgt, output, alphas, weights, internal_batch_size
-        )
-        if return_convergence_delta:
-            f_x = _outputs(resolved.provider, Xf, tgt, output, internal_batch_size)
-            f_u = _outputs(resolved.provider, U, tgt, output, internal_batch_size)
+    attr, f_x, f_u = _attribute(
+        resolved, U, tgt, output, method, n_steps, internal_batch_size,
+        return_convergence_delta,
+    )  # fmt: skip
     if not np.all(np.isfinite(attr)):
         raise ValueError(
             "The attributions are not finite: the model's outputs or gradients "
             "overflow along the path from the baselines to X (inputs beyond the "
             "range of the model's dtype?). Rescale X."
         )
-    attr = attr.reshape((Xf.shape[0],) + tuple(resolved.sample_shape))
-    if return_convergence_delta:
-        delta = attr.reshape(Xf.shape[0], -1).sum(axis=1) - (f_x - f_u)
-        return attr, delta
-    return attr
+    n = resolved.X.shape[0]
+    delta = attr.sum(axis=1) - (f_x - f_u) if return_convergence_delta else None
+    if _wants_frame(X, resolved.sample_shape):
+        names = _column_names(estimator, resolved, X)
+        return _labelled(attr, delta, X, names)
+    attr = attr.reshape((n,) + tuple(resolved.sample_shape))
+    return attr if delta is None else (attr, delta)

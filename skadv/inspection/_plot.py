@@ -258,9 +258,10 @@ class FeatureImpactDisplay:
         groups : dict, default=None
             Mapping of original feature name to encoded column names or indices;
             read from the Pipeline's encoders when None.
-        baselines : float, array-like or None, default=None
-            Integrated Gradients baselines; None is the all-zero input.
-        method : str, default="auto"
+        baselines : {"zero", "mean", "median"}, float, array-like or None, \
+default=None
+            Integrated Gradients baselines (see :func:`integrated_gradients`).
+        method : str or tuple (alphas, weights), default="auto"
             Integration method; "auto" is exact for linear models and
             Gauss-Legendre quadrature otherwise.
         n_steps : int, default=50
@@ -520,9 +521,10 @@ class SaliencyMapDisplay:
         image_shape : tuple of int, default=None
             Shape to which each sample's attributions are reshaped, e.g.
             ``(28, 28)`` for flat MNIST inputs. None keeps ``X.shape[1:]``.
-        baselines : float, array-like or None, default=None
-            Integrated Gradients baselines; None is the all-zero input.
-        method : str, default="auto"
+        baselines : {"zero", "mean", "median"}, float, array-like or None, \
+default=None
+            Integrated Gradients baselines (see :func:`integrated_gradients`).
+        method : str or tuple (alphas, weights), default="auto"
             Integration method; "auto" is exact for linear models and
             Gauss-Legendre quadrature otherwise.
         n_steps : int, default=50
@@ -549,14 +551,16 @@ class SaliencyMapDisplay:
             shape = _checked_image_shape(image_shape, X_array.shape)
         attributions = np.stack(
             [
-                integrated_gradients(
-                    est,
-                    X,
-                    y,
-                    baselines=baselines,
-                    method=method,
-                    n_steps=n_steps,
-                    internal_batch_size=internal_batch_size,
+                np.asarray(
+                    integrated_gradients(
+                        est,
+                        X,
+                        y,
+                        baselines=baselines,
+                        method=method,
+                        n_steps=n_steps,
+                        internal_batch_size=internal_batch_size,
+                    )
                 ).reshape((X_array.shape[0],) + shape)
                 for est in estimators
             ]

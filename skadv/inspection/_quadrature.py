@@ -114,3 +114,74 @@ def quadrature_rule(method, n_steps):
     if n_steps > MAX_N_STEPS:
         raise ValueError(f"n_steps must be <= {MAX_N_STEPS}, got {n_steps}.")
     return _RULES[method](int(n_steps))
+
+
+def _rule_array(values, name):
+    try:
+        arr = np.asarray(values)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"method {name} must be a 1-d array: {exc}") from exc
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"method {name} must hold real numbers; got an array of dtype {arr.dtype}."
+        )
+    arr = arr.astype(np.float64)
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError(
+            f"method {name} must be a non-empty 1-d array; got shape {arr.shape}."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"method {name} must be finite (no NaN or infinity).")
+    return arr
+
+
+def custom_rule(method):
+    """Nodes and weights of a rule given as ``(alphas, weights)``, checked.
+
+    Any rule on [0, 1] can be expressed this way, for instance the variant of
+    Chalasani et al. (2020) for networks, with nodes ``k / S`` for ``k = 1, ...,
+    S - 1`` and weights ``1 / (S - 1)``. The weights need not sum to one, but
+    completeness of the attributions holds only when they do.
+
+    Parameters
+    ----------
+    method : tuple of two array-likes
+        ``(alphas, weights)``: 1-d finite arrays of the same non-zero length,
+        ``alphas`` in [0, 1].
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_nodes,)
+        The nodes, as float64 copies.
+    weights : ndarray of shape (n_nodes,)
+        The weights, as float64 copies.
+
+    Examples
+    --------
+    >>> from skadv.inspection._quadrature import custom_rule
+    >>> S = 4
+    >>> alphas, weights = custom_rule(([k / S for k in range(1, S)], [1 / (S - 1)] * 3))
+    >>> alphas.tolist()
+    [0.25, 0.5, 0.75]
+    """
+    if not isinstance(method, tuple) or len(method) != 2:
+        raise ValueError(
+            "method given as a rule must be a tuple (alphas, weights) of two 1-d "
+            f"arrays; got {type(method).__name__} of length {len(method)}."
+            if isinstance(method, tuple)
+            else "method must be a rule name or a tuple (alphas, weights); got a "
+            f"{type(method).__name__}."
+        )
+    alphas = _rule_array(method[0], "alphas")
+    weights = _rule_array(method[1], "weights")
+    if alphas.shape != weights.shape:
+        raise ValueError(
+            f"method alphas and weights must have the same length; got "
+            f"{alphas.shape[0]} alphas and {weights.shape[0]} weights."
+        )
+    if alphas.min() < 0.0 or alphas.max() > 1.0:
+        raise ValueError(
+            f"method alphas must lie in [0, 1]; got values in [{alphas.min()}, "
+            f"{alphas.max()}]."
+        )
+    return alphas, weights

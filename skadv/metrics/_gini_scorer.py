@@ -18,7 +18,7 @@ def _allowed_ig_params():
     }
 
 
-def make_gini_scorer(**ig_params):
+def make_gini_scorer(*, level="encoded", groups=None, **ig_params):
     """Scorer: mean Gini index of the Integrated Gradients of the scoring rows.
 
     ``scorer(estimator, X, y)`` explains every row of ``X`` with
@@ -32,10 +32,24 @@ def make_gini_scorer(**ig_params):
 
     Parameters
     ----------
+    level : {"encoded", "feature"}, default="encoded"
+        ``"encoded"``: the Gini index over the columns the final estimator sees
+        (the one-hot columns of a Pipeline). ``"feature"``: over the original
+        features, the absolute attributions of each feature's columns summed
+        first (:func:`~skadv.inspection.feature_gini`), with the grouping read
+        from the scored model as by
+        :class:`~skadv.inspection.FeatureImpactTransformer`.
+    groups : dict, default=None
+        Explicit grouping for ``level="feature"``: original feature name ->
+        list of encoded columns (names or indices). None reads it from the
+        Pipeline's preprocessing.
     **ig_params : dict
         Keyword arguments of :func:`~skadv.inspection.integrated_gradients`:
         ``baselines``, ``target``, ``output``, ``n_steps``, ``method``,
-        ``internal_batch_size``.
+        ``internal_batch_size``. ``baselines="mean"`` or ``"median"`` is the
+        statistic of the scored rows; to explain every fold against one fixed
+        row, such as the training mean from
+        :func:`~skadv.inspection.baseline_from`, pass that row.
 
     Returns
     -------
@@ -57,6 +71,15 @@ def make_gini_scorer(**ig_params):
     >>> bool(np.all((scores >= 0) & (scores < 1)))
     True
     """
+    if not (isinstance(level, str) and level in ("encoded", "feature")):
+        raise ValueError(f"level must be 'encoded' or 'feature'; got {level!r}.")
+    if groups is not None and not isinstance(groups, dict):
+        raise TypeError(
+            "groups must be None or a dict mapping feature names to encoded "
+            f"columns; got a {type(groups).__name__}."
+        )
+    if groups is not None and level != "feature":
+        raise ValueError("groups is used only with level='feature'.")
     unknown = set(ig_params) - _allowed_ig_params()
     if unknown:
         raise TypeError(
@@ -64,23 +87,41 @@ def make_gini_scorer(**ig_params):
             f"expected keywords of integrated_gradients among "
             f"{sorted(_allowed_ig_params())}."
         )
-    return _GiniScorer(ig_params)
+    return _GiniScorer(ig_params, level=level, groups=groups)
 
 
 class _GiniScorer:
     """Picklable callable behind :func:`make_gini_scorer`."""
 
-    def __init__(self, ig_params):
+    def __init__(self, ig_params, *, level="encoded", groups=None):
         self.ig_params = ig_params
+        self.level = level
+        self.groups = groups
 
     def __call__(self, estimator, X, y, sample_weight=None):
-        from skadv.inspection import gini_index, integrated_gradients
+        from skadv.inspection import feature_gini, gini_index, integrated_gradients
+        from skadv.inspection._grouping import model_grouping
 
-        attributions = integrated_gradients(estimator, X, y, **self.ig_params)
-        gini = gini_index(attributions.reshape(attributions.shape[0], -1), axis=1)
+        # Labelled (DataFrame) attributions are scored as plain arrays.
+        attributions = np.asarray(
+            integrated_gradients(estimator, X, y, **self.ig_params)
+        )
+        attributions = attributions.reshape(attributions.shape[0], -1)
+        if self.level == "feature":
+            _, parents, _ = model_grouping(
+                estimator, attributions.shape[1], self.groups
+            )
+            gini = feature_gini(attributions, parents)
+        else:
+            gini = gini_index(attributions, axis=1)
         weights = checked_sample_weight(sample_weight, gini.shape[0])
         return float(np.average(gini, weights=weights))
 
     def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in sorted(self.ig_params.items()))
+        params = dict(self.ig_params)
+        if self.level != "encoded":
+            params["level"] = self.level
+        if self.groups is not None:
+            params["groups"] = self.groups
+        params = ", ".join(f"{k}={v!r}" for k, v in sorted(params.items()))
         return f"make_gini_scorer({params})"
