@@ -12,7 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skadv.inspection import gini_index, integrated_gradients
+from skadv.inspection import feature_gini, gini_index, integrated_gradients
 from skadv.linear_model import AdversarialLogisticRegression
 from skadv.metrics import robust_accuracy_score
 from skadv.model_selection import (
@@ -22,6 +22,7 @@ from skadv.model_selection import (
     conciseness_scoring,
     most_concise_within,
 )
+from skadv.model_selection._path_scores import FoldScorer
 
 EPSILONS = [0.0, 0.1, 0.3, 1.0]
 LAMBDAS = [1e-3, 1e-2, 0.1]
@@ -110,6 +111,38 @@ def test_fold_scores_match_an_independent_evaluation(data, frontier):
     # Standardised columns are their own features.
     assert scores["feature_gini"] == pytest.approx(scores["gini"])
     assert scores["majority_rate"] == pytest.approx(np.bincount(y_test).max() / 50)
+
+
+@pytest.mark.parametrize("case", ["one-hot binary", "multinomial"])
+def test_path_scores_equal_the_public_scores(case):
+    # The frontier scores every point from its weights alone; the public
+    # functions, validating everything again, are the oracle.
+    rng = np.random.default_rng(4)
+    if case == "one-hot binary":
+        raw = rng.choice(["a", "b", "c"], size=(90, 3))
+        y = ((raw[:, 0] == "a") | (raw[:, 1] == "b")).astype(int)
+        X = OneHotEncoder().fit_transform(raw)  # sparse
+        baselines = np.asarray(X.mean(axis=0)).ravel()
+    else:
+        X = rng.normal(size=(90, 4))
+        y = np.digitize(X[:, 0] + X[:, 1], [-0.5, 0.5])
+        baselines = None
+    model = AdversarialLogisticRegression(epsilon=0.05).fit(X[:60], y[:60])
+    X_test, y_test = X[60:], y[60:]
+    parents = np.arange(X.shape[1]) // 2
+    got = FoldScorer(X_test, y_test, baselines, 0.1, parents)(model)
+    attr = integrated_gradients(model, X_test, y_test, baselines=baselines)
+    assert got["accuracy"] == pytest.approx(model.score(X_test, y_test))
+    assert got["robust_accuracy"] == pytest.approx(
+        robust_accuracy_score(model, X_test, y_test, epsilon=0.1)
+    )
+    assert got["gini"] == pytest.approx(gini_index(attr).mean(), rel=1e-10)
+    assert got["feature_gini"] == pytest.approx(
+        feature_gini(attr, parents).mean(), rel=1e-10
+    )
+    assert got["n_nonzero"] == np.count_nonzero(model.coef_)
+    with pytest.raises(ValueError, match=r"labels \[7\] not in the estimator"):
+        FoldScorer(X_test, np.full(30, 7), None, 0.1, parents)(model)
 
 
 def test_frame_columns_and_rows(frontier):

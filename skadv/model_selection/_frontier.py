@@ -4,9 +4,10 @@ Chalasani et al. (2020) compare two ways of making explanations concise at a
 given accuracy: adversarial training (growing epsilon) and L1 regularisation
 (growing lambda). :func:`conciseness_frontier` walks both paths on every fold.
 The preprocessing head of a Pipeline is fitted once per fold, and the final
-model is refitted along each path from the solution of the previous point
-(``warm_start=True``): neighbouring points have nearby optima, so each fit
-starts close to its own.
+model is refitted along each path with ``warm_start=True`` from the secant
+through the two previous solutions: neighbouring points have nearby optima,
+so each fit starts close to its own. Each point is scored from its weights by
+:class:`~skadv.model_selection._path_scores.FoldScorer`.
 """
 
 from numbers import Integral, Real
@@ -19,9 +20,9 @@ from sklearn.model_selection import check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from skadv.inspection import gini_index, integrated_gradients
-from skadv.metrics import robust_accuracy_score
+from skadv.inspection._baselines import row_statistic
 from skadv.model_selection._frontier_result import PATHS, FrontierResult
+from skadv.model_selection._path_scores import FoldScorer
 from skadv.utils._resolve import unwrap_model
 
 #: Parameters the final step must have: those of AdversarialLogisticRegression
@@ -81,10 +82,9 @@ def _fold_baselines(baselines, X_train, test, n_samples):
     if isinstance(baselines, str):
         # The statistic of the training fold, in the space the model sees: the
         # test rows must not shape their own reference point.
-        dense = X_train.toarray() if sp.issparse(X_train) else np.asarray(X_train)
-        dense = dense.astype(np.float64)
-        stat = np.mean if baselines == "mean" else np.median
-        return stat(dense, axis=0)
+        if not sp.issparse(X_train):
+            X_train = np.asarray(X_train, dtype=np.float64)
+        return row_statistic(X_train, baselines)
     array = np.asarray(baselines)
     if array.ndim == 2 and array.shape[0] == n_samples:
         return array[test]
@@ -102,33 +102,6 @@ def _path_settings(path, grid, C, n_train):
     ]
 
 
-def _count_nonzero(coef):
-    # L-BFGS-B on the split w = p - q leaves exact zeros where a bound is
-    # active, but p and q can both stay a rounding error above theirs.
-    coef = np.asarray(coef)
-    scale = np.abs(coef).max() if coef.size else 0.0
-    return int(np.count_nonzero(np.abs(coef) > 1e-8 * max(scale, 1e-300)))
-
-
-def _point_scores(model, X_test, y_test, U, robust_epsilon, parents):
-    from skadv.inspection import feature_gini
-
-    pred = model.predict(X_test)
-    attr = integrated_gradients(model, X_test, y_test, baselines=U)
-    attr = attr.reshape(attr.shape[0], -1)
-    return {
-        "accuracy": float(np.mean(pred == y_test)),
-        "robust_accuracy": robust_accuracy_score(
-            model, X_test, y_test, epsilon=robust_epsilon
-        ),
-        "gini": float(np.mean(gini_index(attr, axis=1))),
-        "feature_gini": float(np.mean(feature_gini(attr, parents))),
-        "n_nonzero": _count_nonzero(model.coef_),
-        "n_iter": int(np.sum(model.n_iter_)),
-        "single_class": bool(np.unique(pred).shape[0] < 2),
-    }
-
-
 def _grouping(head, model, n_encoded, groups):
     from skadv.inspection._grouping import model_grouping
 
@@ -136,20 +109,45 @@ def _grouping(head, model, n_encoded, groups):
     return model_grouping(fitted, n_encoded, groups)[1]
 
 
+def _predicted_start(model, history, position):
+    """Warm start on the secant through the last two solutions of the path.
+
+    The optimum moves smoothly along a path between the points where weights
+    reach or leave zero, so extrapolating the last step lands nearer the next
+    optimum than the last solution alone does.
+    """
+    if len(history) < 2:
+        return
+    (t0, w0, b0), (t1, w1, b1) = history[-2:]
+    ratio = (position - t1) / (t1 - t0)
+    model.coef_ = w1 + ratio * (w1 - w0)
+    model.intercept_ = b1 + ratio * (b1 - b0)
+
+
+def _path_position(params):
+    # Epsilon moves the adversarial optimum about linearly; the L1 optimum
+    # moves about linearly in log C over a geometric grid of lambdas.
+    if params["l1_ratio"] == 0.0:
+        return params["epsilon"]
+    return float(np.log(params["C"]))
+
+
 def _walk(head, final, settings, data, options):
     X_train, y_train, X_test, y_test, U = data
     model = clone(final).set_params(warm_start=True)
-    scores, coefs, intercepts, parents = [], [], [], None
+    scores, coefs, intercepts, history, scorer = [], [], [], [], None
     for params in settings:
+        position = _path_position(params)
+        _predicted_start(model, history, position)
         model.set_params(**params).fit(X_train, y_train)
-        if parents is None:
+        if scorer is None:
             n_encoded = model.coef_.shape[1]
             parents = _grouping(head, model, n_encoded, options["groups"])
-        scores.append(
-            _point_scores(model, X_test, y_test, U, options["robust_epsilon"], parents)
-        )
+            scorer = FoldScorer(X_test, y_test, U, options["robust_epsilon"], parents)
+        scores.append(scorer(model))
         coefs.append(model.coef_.copy())
         intercepts.append(model.intercept_.copy())
+        history.append((position, coefs[-1], intercepts[-1]))
     return scores, np.array(coefs), np.array(intercepts)
 
 
