@@ -5,10 +5,12 @@ Choosing epsilon with GridSearchCV
 
 The paper picks :math:`\\epsilon` by a simple rule: among the values whose
 accuracy stays within a small tolerance of the best, take the one whose
-explanations are most concise. With two scorers -- accuracy and
-:func:`~skadv.metrics.make_gini_scorer`, the mean Gini index of the Integrated
-Gradients -- and a ``refit`` callable, :class:`~sklearn.model_selection.GridSearchCV`
-applies that rule with cross-validation.
+explanations are most concise. :func:`~skadv.model_selection.conciseness_scoring`
+gives the scorers it reads -- accuracy and the mean Gini index of the Integrated
+Gradients (:func:`~skadv.metrics.make_gini_scorer`) -- and
+:func:`~skadv.model_selection.most_concise_within` is the rule as a ``refit``
+callable, so that :class:`~sklearn.model_selection.GridSearchCV` applies it with
+cross-validation.
 
 The encoder sits inside the Pipeline (a
 :class:`~sklearn.compose.ColumnTransformer` here, as for any real table), so
@@ -24,7 +26,7 @@ from sklearn.preprocessing import OneHotEncoder
 
 from skadv.datasets import load_mushroom
 from skadv.linear_model import AdversarialLogisticRegression
-from skadv.metrics import make_gini_scorer
+from skadv.model_selection import conciseness_scoring, most_concise_within
 
 X, y = load_mushroom(return_X_y=True, as_frame=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -55,23 +57,15 @@ pipeline = Pipeline(
 # ``refit`` receives ``cv_results_`` and returns the index of the candidate to
 # refit on the whole training set. Among candidates within ``tolerance`` of the
 # best mean accuracy, it takes the highest mean Gini index, and among equal
-# ones the largest epsilon (the grid is sorted, so the last).
-TOLERANCE = 0.02
-
-
-def most_concise_within_tolerance(cv_results):
-    accuracy = np.asarray(cv_results["mean_test_accuracy"])
-    gini = np.round(np.asarray(cv_results["mean_test_gini"]), 3)
-    eligible = np.flatnonzero(accuracy >= accuracy.max() - TOLERANCE)
-    best = eligible[gini[eligible] == gini[eligible].max()]
-    return int(best[-1])
-
-
+# ones the largest epsilon. It never takes a candidate that predicts one class
+# on some fold, or that does no better than always answering the majority
+# class: such a model has the most concise explanation of all, and a useless
+# one. The two extra scores of ``conciseness_scoring`` are those guards.
 search = GridSearchCV(
     pipeline,
     {"classify__epsilon": [0.0, 0.02, 0.05, 0.1, 0.2, 0.3]},
-    scoring={"accuracy": "accuracy", "gini": make_gini_scorer()},
-    refit=most_concise_within_tolerance,
+    scoring=conciseness_scoring(),
+    refit=most_concise_within(0.02),
     cv=3,
 )
 search.fit(X_train, y_train)
