@@ -30,6 +30,7 @@ _SUBMODULES = [
     "inspection",
     "linear_model",
     "metrics",
+    "model_selection",
     "neural_network",
     "utils",
 ]
