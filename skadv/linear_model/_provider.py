@@ -9,11 +9,12 @@ shared with the adapter of scikit-learn's linear classifiers.
 """
 
 import numpy as np
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skadv.utils._linear_form import (
     linear_scores,
     logit_rows,
+    path_inputs,
     robust_correct_linear,
     sigmoid_output_and_gradient,
 )
@@ -34,12 +35,7 @@ class LinearProviderMixin:
 
     def _output_and_gradient(self, X, target, output):
         check_is_fitted(self)
-        X = check_array(X, accept_sparse="csr", dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this model expects "
-                f"{self.n_features_in_}."
-            )
+        X = path_inputs(X, self.n_features_in_)
         W, b = self._linear_logit(target)
         return sigmoid_output_and_gradient(X, W, b, output)
 

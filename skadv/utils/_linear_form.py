@@ -17,7 +17,35 @@ functions, so that the two agree by construction.
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
+from sklearn.utils import check_array
 from sklearn.utils.extmath import safe_sparse_dot
+
+
+def path_inputs(X, n_features):
+    """Points of an integration path as float64 rows of the model's width.
+
+    Parameters
+    ----------
+    X : array-like or sparse matrix of shape (n, d)
+    n_features : int
+        Number of columns the model was fitted on.
+
+    Returns
+    -------
+    X : ndarray or CSR matrix of float64 and shape (n, n_features)
+
+    Examples
+    --------
+    >>> from skadv.utils._linear_form import path_inputs
+    >>> path_inputs([[1, 2]], 2)
+    array([[1., 2.]])
+    """
+    X = check_array(X, accept_sparse="csr", dtype=np.float64)
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but this model expects {n_features}."
+        )
+    return X
 
 
 def logit_rows(coef, intercept, n_classes, target):

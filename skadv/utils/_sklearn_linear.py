@@ -27,13 +27,13 @@ defines only ``"logit"``, its decision values.
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, softmax
-from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
 from skadv.utils._linear_form import (
     argmax_indices,
     linear_scores,
     logit_rows,
+    path_inputs,
     robust_correct_linear,
     row_logits,
     sigmoid_output_and_gradient,
@@ -354,12 +354,7 @@ class SklearnLinearProvider:
 
     def _output_and_gradient(self, X, target, output):
         output = check_output(self, output)
-        X = check_array(X, accept_sparse="csr", dtype=np.float64)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but this model expects "
-                f"{self.n_features_in_}."
-            )
+        X = path_inputs(X, self.n_features_in_)
         W, b = self._linear_logit(target)
         if output == "logit" or self._link == "sigmoid":
             return sigmoid_output_and_gradient(X, W, b, output)
