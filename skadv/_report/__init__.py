@@ -11,8 +11,9 @@ tests; they are not part of the public API.
 from skadv._report._data import TabularData, load_table
 from skadv._report._epsilon import AUTO_GRID, parse_epsilon, select_epsilon
 from skadv._report._errors import ReportInputError
-from skadv._report._models import l1_C, make_preprocessor
+from skadv._report._models import l1_C
 from skadv._report._output import check_output_dir
+from skadv._report._preprocess import make_preprocessor
 from skadv._report._report import generate_report
 
 __all__ = [
