@@ -1,7 +1,9 @@
 """The ``skadv`` command line (also ``python -m skadv``).
 
 ``skadv report`` writes the feature-impact report of :func:`skadv.generate_report`.
-Progress goes to stderr, the closing summary and the report's path to stdout.
+Progress goes to stderr (a bar on a terminal, one line per stage otherwise), the
+closing summary and the report's path to stdout; ``--quiet`` leaves only the
+path.
 Problems with the inputs print one line on stderr and exit with status 2,
 without a traceback and without writing anything.
 """
@@ -31,22 +33,86 @@ def _column_list(text):
     return columns
 
 
+def _text_list(text):
+    # Empty items are kept: "?," reads "?" and empty cells as missing.
+    return list(dict.fromkeys(item.strip() for item in text.split(",")))
+
+
+#: Separators that are awkward to type, by the names a shell user can type.
+_NAMED_SEPARATORS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+
+
+def _separator(text):
+    sep = _NAMED_SEPARATORS.get(text.lower(), text)
+    if not sep:
+        raise argparse.ArgumentTypeError("expected a separator such as ';' or tab")
+    return sep
+
+
 def _add_data_arguments(report):
     report.add_argument(
         "--data",
         default="mushroom",
-        help="'mushroom', 'spambase' or a CSV/TSV/Parquet file (default: mushroom)",
+        help="'mushroom', 'spambase' or a CSV/TSV/Parquet file (default: %(default)s)",
     )
-    report.add_argument("--target", help="target column of a data file")
+    report.add_argument(
+        "--target",
+        help="target column of a data file, 2 to 50 classes (no default: "
+        "required with a data file)",
+    )
     report.add_argument(
         "--categorical",
         type=_column_list,
+        metavar="COL,...",
         help="comma-separated columns to one-hot encode (default: inferred)",
     )
     report.add_argument(
         "--numeric",
         type=_column_list,
+        metavar="COL,...",
         help="comma-separated columns to standardise (default: inferred)",
+    )
+
+
+def _add_reading_arguments(report):
+    report.add_argument(
+        "--sep",
+        type=_separator,
+        help="separator of a text file: a character, or 'tab' (default: "
+        "sniffed among , ; tab |, else decided by the file suffix)",
+    )
+    report.add_argument(
+        "--na-values",
+        type=_text_list,
+        metavar="TEXT,...",
+        help="comma-separated cell texts read as missing, besides NA, NaN, null "
+        "and the other pandas markers; cells are stripped of whitespace first "
+        "(default: '?' and empty cells)",
+    )
+    report.add_argument(
+        "--drop",
+        type=_column_list,
+        metavar="COL,...",
+        help="comma-separated columns to leave out (default: none)",
+    )
+    report.add_argument(
+        "--keep",
+        type=_column_list,
+        metavar="COL,...",
+        help="comma-separated columns to use even though they look like "
+        "identifiers (default: such columns are dropped, with a warning)",
+    )
+    report.add_argument(
+        "--positive-class",
+        metavar="LABEL",
+        help="binary target: the label whose probability is explained "
+        "(default: the second label in sorted order)",
+    )
+    report.add_argument(
+        "--test-data",
+        metavar="PATH",
+        help="held-out test file with the same columns, read like --data "
+        "(default: none, a --test-size split of --data)",
     )
 
 
@@ -55,19 +121,36 @@ def _add_model_arguments(report):
         "--epsilon",
         default="auto",
         help="'auto' (cross-validated sweep), a value, or values separated by "
-        "commas (default: auto)",
+        "commas (default: %(default)s)",
     )
-    report.add_argument("--test-size", type=float, default=0.3)
-    report.add_argument("--random-state", type=int, default=0)
+    report.add_argument(
+        "--test-size",
+        type=float,
+        default=0.3,
+        help="share of the rows held out for testing when there is no "
+        "--test-data (default: %(default)s)",
+    )
+    report.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the split and the folds (default: %(default)s)",
+    )
     report.add_argument(
         "--tolerance",
         type=float,
         default=0.02,
-        help="accuracy drop accepted when choosing epsilon (default: 0.02)",
+        help="accuracy drop accepted when choosing epsilon (default: %(default)s)",
     )
-    report.add_argument("--cv", type=int, default=3, help="folds (default: 3)")
     report.add_argument(
-        "--C", type=float, default=1.0, dest="C", help="inverse L2 strength"
+        "--cv", type=int, default=3, help="folds of the sweeps (default: %(default)s)"
+    )
+    report.add_argument(
+        "--C",
+        type=float,
+        default=1.0,
+        dest="C",
+        help="inverse L2 strength (default: %(default)s)",
     )
     report.add_argument(
         "--l1-lambda",
@@ -76,7 +159,20 @@ def _add_model_arguments(report):
         help="L1 strength on the mean loss for the L1 model (default: the "
         "paper's 0.01 for mushroom, 0.02 for spambase, else 0.01)",
     )
-    report.add_argument("--n-jobs", type=int, default=None)
+    report.add_argument(
+        "--baseline",
+        choices=("mean", "zero"),
+        default="mean",
+        help="Integrated Gradients baseline: the training mean of each encoded "
+        "column, or zero as in the paper (default: %(default)s)",
+    )
+    report.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="parallel fits during the sweeps; -1 uses every core "
+        "(default: one process)",
+    )
 
 
 def _add_output_arguments(report):
@@ -84,10 +180,13 @@ def _add_output_arguments(report):
         "--out",
         default="report",
         help="output folder: new, empty, or holding only a previous report, "
-        "which is replaced (default: report)",
+        "which is replaced (default: %(default)s)",
     )
     report.add_argument(
-        "--quiet", action="store_true", help="no progress messages on stderr"
+        "--quiet",
+        action="store_true",
+        help="no progress and no summary: only errors and the final "
+        "'report: PATH' line (default: progress on stderr, summary on stdout)",
     )
 
 
@@ -103,6 +202,7 @@ def _add_report_parser(subparsers):
     )
     # Each option sets the parameter of generate_report of the same name.
     _add_data_arguments(report)
+    _add_reading_arguments(report)
     _add_model_arguments(report)
     _add_output_arguments(report)
     return report
@@ -140,18 +240,81 @@ def build_parser():
     return parser
 
 
-def _progress(quiet, started):
-    if quiet:
+#: Stages the report announces through its progress callable: load, sweep,
+#: fit, explain, write.
+REPORT_STAGES = 5
+
+
+def _terminal_bar(total):
+    """A tqdm bar on stderr when it is a terminal and tqdm is installed."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    if isatty is None or not isatty():
         return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(
+        total=total,
+        file=sys.stderr,
+        unit="stage",
+        dynamic_ncols=True,
+        bar_format="{desc} {bar} {n_fmt}/{total_fmt} stages [{elapsed}]",
+    )
 
-    def say(message):
-        print(
-            f"[skadv {time.perf_counter() - started:5.1f}s] {message}",
-            file=sys.stderr,
-            flush=True,
-        )
 
-    return say
+class _Progress:
+    """The report's stage messages on stderr: a bar on a terminal, else lines.
+
+    Each message starts a stage, so the bar counts the stages finished: one
+    more at each message after the first, and the rest once the report is
+    written. The bar appears with the first message; a run that fails clears
+    it, leaving the error line alone.
+    """
+
+    def __init__(self, started, total=REPORT_STAGES):
+        self._started = started
+        self._total = total
+        self._messages = 0
+        self._bar = None
+
+    def __call__(self, message):
+        self._messages += 1
+        if self._messages == 1:
+            self._bar = _terminal_bar(self._total)
+        if self._bar is None:
+            print(
+                f"[skadv {time.perf_counter() - self._started:5.1f}s] {message}",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        if self._messages > 1 and self._bar.n < self._total - 1:
+            self._bar.update(1)
+        self._bar.set_description_str(str(message))
+
+    def close(self, done):
+        """Close the bar: full when the report is `done`, else cleared."""
+        if self._bar is None:
+            return
+        if done:
+            self._bar.update(self._total - self._bar.n)
+        else:
+            self._bar.leave = False
+        self._bar.close()
+
+
+#: Attributes of the parsed arguments that are not parameters of generate_report.
+_NOT_PARAMETERS = frozenset({"command", "quiet", "data", "out"})
+
+
+def _report_parameters(args):
+    # An option left out stays out, so generate_report's own default applies.
+    return {
+        name: value
+        for name, value in vars(args).items()
+        if name not in _NOT_PARAMETERS and value is not None
+    }
 
 
 def _run_report(args):
@@ -159,27 +322,24 @@ def _run_report(args):
     from pathlib import Path
 
     from ._report import generate_report
-    from ._report._summary import terminal_summary
+    from ._report._terminal import terminal_summary
 
     started = time.perf_counter()
     # Resolved now: the path printed at the end names the folder just written.
     out = Path(os.path.realpath(os.path.abspath(args.out)))
-    summary = generate_report(
-        args.data,
-        out=out,
-        target=args.target,
-        categorical=args.categorical,
-        numeric=args.numeric,
-        epsilon=args.epsilon,
-        test_size=args.test_size,
-        random_state=args.random_state,
-        tolerance=args.tolerance,
-        cv=args.cv,
-        C=args.C,
-        l1_lambda=args.l1_lambda,
-        n_jobs=args.n_jobs,
-        progress=_progress(args.quiet, started),
-    )
+    progress = None if args.quiet else _Progress(started)
+    done = False
+    try:
+        summary = generate_report(
+            args.data, out=out, progress=progress, **_report_parameters(args)
+        )
+        done = True
+    finally:
+        if progress is not None:
+            progress.close(done)
+    if args.quiet:
+        print(f"report: {out / 'index.html'}")
+        return 0
     print(terminal_summary(summary, out))
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
