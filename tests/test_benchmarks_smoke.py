@@ -33,6 +33,7 @@ SCRIPTS = [
     "bench_ig",
     "bench_nets",
     "bench_frontier",
+    "bench_report",
     "reproduce_paper",
 ]
 # scripts that read MNIST / Fashion-MNIST

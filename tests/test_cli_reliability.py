@@ -193,15 +193,12 @@ def test_literal_text_draws_exactly_what_is_written(name):
 
 
 def test_impact_figure_draws_markup_names_literally():
-    summary = {
-        "epsilon": 0.1,
-        "dataset": {"name": "$costs$.csv"},
-        "feature_impact": {
-            "features": [MATH_NAME, "$x^2$", "plain"],
-            "natural": [0.3, 0.2, 0.1],
-            "adversarial": [0.4, 0.1, 0.0],
-        },
-    }
+    from _report_summaries import make_summary
+
+    summary = make_summary("binary")
+    summary["dataset"]["name"] = "$costs$.csv"
+    features = summary["feature_impact"]["features"]
+    features[:2] = [MATH_NAME, "$x^2$"]
     assert feature_impact_png(summary).startswith(b"\x89PNG")
 
 
@@ -230,7 +227,7 @@ def test_report_with_a_mathtext_column_name_and_a_huge_epsilon(math_report):
     assert MATH_NAME in summary["feature_impact"]["features"]
     assert MATH_NAME in (out / "index.html").read_text()
     assert summary["dataset"]["name"] == "$prices$.csv"
-    assert summary["sweep"]["epsilon"] == [0.0, 0.1, 1e300]
+    assert summary["frontier"]["adversarial"]["values"] == [0.0, 0.1, 1e300]
     assert summary["epsilon"] < 1e300
 
 

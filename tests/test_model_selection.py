@@ -567,3 +567,17 @@ def test_frontier_does_not_touch_the_estimator(data, pipe):
     assert {k: repr(v) for k, v in pipe.get_params().items()} == {
         k: repr(v) for k, v in before.items()
     }
+
+
+def test_a_huge_step_along_the_path_is_not_extrapolated(data, pipe):
+    import warnings
+
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = conciseness_frontier(
+            pipe, X, y, epsilons=[0.0, 0.1, 1e300], l1_lambdas=[0.01], cv=3
+        )
+    # Any budget beyond the largest weight's reach leaves the model at zero.
+    for fold in result.coefs["adversarial"]:
+        assert not np.any(fold[2])

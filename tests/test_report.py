@@ -25,7 +25,7 @@ from skadv._report import (
     select_epsilon,
 )
 from skadv.datasets import load_mushroom
-from skadv.inspection import FeatureImpactTransformer
+from skadv.inspection import FeatureImpactTransformer, baseline_from
 from skadv.linear_model import AdversarialLogisticRegression
 from skadv.metrics import make_gini_scorer, robust_accuracy_score
 
@@ -33,7 +33,7 @@ REPORT_FILES = {
     "index.html",
     "summary.json",
     "feature_impact.png",
-    "epsilon_sweep.png",
+    "frontier.png",
     "weights.png",
 }
 MODELS = ("natural", "l1", "adversarial")
@@ -120,7 +120,7 @@ def _mixed_split(path, random_state=3):
     )
 
 
-def _check_against(entry, pipe, X_test, y_test, epsilon):
+def _check_against(entry, pipe, X_train, X_test, y_test, epsilon):
     assert entry["accuracy"] == pytest.approx(
         accuracy_score(y_test, pipe.predict(X_test)), abs=1e-12
     )
@@ -129,7 +129,9 @@ def _check_against(entry, pipe, X_test, y_test, epsilon):
     )
     robust = robust_accuracy_score(pipe, X_test, y_test, epsilon=epsilon)
     assert entry["robust_accuracy"] == pytest.approx(robust, abs=1e-12)
-    gini = make_gini_scorer()(pipe, X_test, y_test)
+    # The report explains from the training mean of the encoded inputs.
+    row = baseline_from(pipe, X_train)
+    gini = make_gini_scorer(baselines=row)(pipe, X_test, y_test)
     assert entry["gini"] == pytest.approx(gini, rel=1e-9)
 
 
@@ -142,7 +144,7 @@ def test_mushroom_report_matches_estimators(mushroom_report):
     assert {p.name for p in out.iterdir()} == REPORT_FILES
     summary = _summary(out)
     assert summary["epsilon"] == 0.1
-    assert summary["sweep"]["rule"] == "fixed"
+    assert summary["epsilon_rule"] == "fixed"
     assert summary["dataset"]["n_encoded"] == 117
 
     X, y = load_mushroom(as_frame=True, return_X_y=True)
@@ -160,8 +162,11 @@ def test_mushroom_report_matches_estimators(mushroom_report):
     adversarial = make_pipeline(
         encode, AdversarialLogisticRegression(epsilon=0.1, random_state=0)
     ).fit(X_train, y_train)
-    _check_against(summary["models"]["adversarial"], adversarial, X_test, y_test, 0.1)
-    impact = FeatureImpactTransformer(adversarial).fit(X_test, y_test)
+    _check_against(
+        summary["models"]["adversarial"], adversarial, X_train, X_test, y_test, 0.1
+    )
+    row = baseline_from(adversarial, X_train)
+    impact = FeatureImpactTransformer(adversarial, baselines=row).fit(X_test, y_test)
     np.testing.assert_allclose(
         summary["feature_impact"]["adversarial"], impact.feature_impact_, rtol=1e-9
     )
@@ -198,35 +203,50 @@ def test_mixed_csv_report_matches_estimators(mixed_report, mixed_csv):
     n_train = len(y_train)
     pipes = {
         "natural": _mixed_pipeline(0.0, random_state=3),
-        "l1": _mixed_pipeline(0.0, l1_ratio=1.0, C=1 / (0.01 * n_train)),
+        "l1": _mixed_pipeline(
+            0.0, l1_ratio=1.0, C=1 / (summary["l1_lambda"] * n_train)
+        ),
         "adversarial": _mixed_pipeline(eps, random_state=3),
     }
     for name, pipe in pipes.items():
         pipe.fit(X_train, y_train)
-        _check_against(summary["models"][name], pipe, X_test, y_test, eps)
-        coef = pipe[-1].coef_.ravel()
+        _check_against(summary["models"][name], pipe, X_train, X_test, y_test, eps)
+        coef = pipe[-1].coef_
         np.testing.assert_allclose(
             summary["encoded_features"]["coef"][name], coef, rtol=1e-7, atol=1e-9
         )
 
 
 def test_mixed_csv_sweep_is_cross_validation(mixed_report, mixed_csv):
-    sweep = _summary(mixed_report[1])["sweep"]
-    assert sweep["epsilon"] == [0.0, 0.05, 0.2]
+    summary = _summary(mixed_report[1])
+    path = summary["frontier"]["adversarial"]
+    assert path["values"] == [0.0, 0.05, 0.2]
     X_train, _, y_train, _ = _mixed_split(mixed_csv)
-    folds = StratifiedKFold(3, shuffle=True, random_state=3)
-    for i, eps in enumerate(sweep["epsilon"]):
+    folds = list(
+        StratifiedKFold(3, shuffle=True, random_state=3).split(X_train, y_train)
+    )
+    for i, eps in enumerate(path["values"]):
         pipe = _mixed_pipeline(eps, random_state=3)
         scores = cross_val_score(pipe, X_train, y_train, cv=folds)
-        assert sweep["accuracy"][i] == pytest.approx(scores.mean(), abs=1e-12)
-        gini = cross_val_score(
-            pipe, X_train, y_train, cv=folds, scoring=make_gini_scorer()
-        )
-        assert sweep["gini"][i] == pytest.approx(gini.mean(), rel=1e-9)
+        assert path["accuracy"][i] == pytest.approx(scores.mean(), abs=1e-6)
+        # Each fold explains its held-out rows from its own training mean.
+        gini = []
+        for train, test in folds:
+            fitted = _mixed_pipeline(eps, random_state=3)
+            fitted.fit(X_train.iloc[train], y_train[train])
+            row = baseline_from(fitted, X_train.iloc[train])
+            scorer = make_gini_scorer(baselines=row)
+            gini.append(scorer(fitted, X_train.iloc[test], y_train[test]))
+        assert path["gini"][i] == pytest.approx(np.mean(gini), rel=1e-4)
     chosen = select_epsilon(
-        sweep["epsilon"], sweep["accuracy"], sweep["gini"], tolerance=0.02
+        path["values"],
+        path["accuracy"],
+        path["gini"],
+        tolerance=0.02,
+        valid=path["valid"],
     )
-    assert sweep["chosen_index"] == chosen
+    assert path["chosen_index"] == chosen
+    assert summary["epsilon"] == path["values"][chosen]
 
 
 def test_summary_holds_every_table_number(mixed_report):
@@ -237,7 +257,7 @@ def test_summary_holds_every_table_number(mixed_report):
         assert f"{100 * entry['accuracy']:.2f}%" in html
         assert f"{entry['gini']:.3f}" in html
         assert f"{entry['roc_auc']:.3f}" in html
-    assert set(summary["feature_impact"]) == {"features", *MODELS}
+    assert set(summary["feature_impact"]) == {"features", "per_class", *MODELS}
 
 
 def test_html_is_self_contained(mixed_report):
@@ -258,7 +278,7 @@ def test_html_is_self_contained(mixed_report):
 
 
 def test_pngs_are_images(mixed_report):
-    for name in ("feature_impact.png", "epsilon_sweep.png", "weights.png"):
+    for name in ("feature_impact.png", "frontier.png", "weights.png"):
         content = (mixed_report[1] / name).read_bytes()
         assert content.startswith(b"\x89PNG\r\n\x1a\n")
         assert len(content) > 5000
@@ -483,10 +503,12 @@ def test_load_table_drops_rows_without_target():
     assert len(table.y) == len(frame) - 5
 
 
-def test_load_table_rejects_multiclass():
-    frame = _mixed_frame().assign(label=lambda f: np.arange(len(f)) % 3)
-    with pytest.raises(ReportInputError, match="binary targets only"):
-        load_table(frame, target="label")
+def test_load_table_codes_a_multiclass_target():
+    labels = np.array(["b", "c", "a"])[np.arange(len(_mixed_frame())) % 3]
+    frame = _mixed_frame().assign(label=labels)
+    table = load_table(frame, target="label")
+    assert table.class_names == ["a", "b", "c"]
+    np.testing.assert_array_equal(np.array(table.class_names)[table.y], labels)
 
 
 def test_load_table_does_not_mutate_input():

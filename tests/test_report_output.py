@@ -26,7 +26,7 @@ EXPECTED_FILES = {
     "index.html",
     "summary.json",
     "feature_impact.png",
-    "epsilon_sweep.png",
+    "frontier.png",
     "weights.png",
 }
 
@@ -337,7 +337,7 @@ def test_ctrl_c_while_fitting_keeps_the_old_report(
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_report, "sweep_epsilon", interrupted)
+    monkeypatch.setattr(_report, "sweep_paths", interrupted)
     status, stdout, err = _run(_argv(data_csv, out), capsys)
     assert status == 130
     assert stdout == ""

@@ -76,7 +76,7 @@ def parse_epsilon(text):
     return grid, fixed
 
 
-def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
+def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None, valid=None):
     """Index of the epsilon the report uses.
 
     Parameters
@@ -88,6 +88,9 @@ def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
         Largest accepted drop in accuracy below the best candidate.
     fixed : float or None, default=None
         When given, the index of this value is returned regardless of scores.
+    valid : array-like of bool of shape (n_candidates,), default=None
+        Candidates that passed the report's guards; the others are never
+        chosen, nor count for the best accuracy. None: all candidates.
 
     Returns
     -------
@@ -99,7 +102,8 @@ def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
     ValueError
         When the arrays are empty or differ in length, an epsilon is not a
         finite number, `accuracy` or `gini` has no finite value, `tolerance`
-        is not a finite number >= 0, or `fixed` is not among `epsilons`.
+        is not a finite number >= 0, `fixed` is not among `epsilons`, or no
+        candidate is valid.
 
     Notes
     -----
@@ -126,8 +130,14 @@ def select_epsilon(epsilons, accuracy, gini, *, tolerance, fixed=None):
         isinstance(tolerance, Real) and math.isfinite(tolerance) and tolerance >= 0
     ):
         raise ValueError(f"tolerance must be a finite number >= 0; got {tolerance!r}")
+    if valid is not None:
+        valid = np.asarray(valid, dtype=bool)
+        if not valid.any():
+            raise ValueError("no candidate passes the guards")
+        accuracy = np.where(valid, accuracy, np.nan)
     best = np.nanmax(accuracy)
-    admissible = accuracy >= best - tolerance - 1e-12
+    with np.errstate(invalid="ignore"):
+        admissible = accuracy >= best - tolerance - 1e-12
     gini = np.where(np.isnan(gini), -np.inf, gini)
     best_gini = np.max(gini[admissible])
     candidates = np.flatnonzero(admissible & (gini >= best_gini - GINI_TIE))

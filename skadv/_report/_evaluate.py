@@ -1,14 +1,26 @@
 """Test-split numbers of each fitted model: accuracy, robustness, conciseness.
 
-Explanations are Integrated Gradients of the predicted probability of the true
-class, from the all-zero baseline of the encoded space (no category active,
-every numeric column at its training mean), as in the paper.
+Each model is explained once, with Integrated Gradients of a predicted
+probability from the report's baseline (the training mean of the encoded
+inputs by default, the all-zero encoded input for the paper's comparison).
+A binary model is explained towards its positive class for every row: the
+attribution of the true class is the same up to its sign, so one computation
+gives both the magnitudes (impact, Gini) and the directions. A multiclass
+model is explained towards each row's true class.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    confusion_matrix,
+    roc_auc_score,
+)
+
+#: Signed per-value impacts listed per model.
+TOP_VALUES = 8
 
 
 @dataclass
@@ -19,43 +31,130 @@ class ModelResult:
     ----------
     name : str
         One of ``natural``, ``l1``, ``adversarial``.
-    epsilon, C, l1_ratio : float
-        The estimator's training parameters.
-    accuracy, roc_auc, robust_accuracy, gini : float
-        Test accuracy, ROC AUC, robust accuracy at the report's epsilon, and
-        the mean over test rows of the Gini index of |IG|.
-    feature_value_impact : ndarray of shape (n_encoded,)
-        Mean |IG| of each encoded column over the test rows.
-    feature_impact : ndarray of shape (n_groups,)
-        The same summed over the encoded columns of each original column.
-    group_names : ndarray of str
-        Original column names, aligned with ``feature_impact``.
-    encoded_names : ndarray of str
-        Names of the encoded columns.
-    groups : ndarray of int
-        Index into ``group_names`` of each encoded column.
-    coef : ndarray of shape (n_encoded,)
-        The fitted weights.
+    params : dict
+        ``epsilon``, ``C``, ``l1_ratio`` of the estimator.
+    scores : dict
+        ``accuracy``, ``majority_rate``, ``balanced_accuracy``, ``roc_auc``,
+        ``robust_accuracy``, ``gini``, ``feature_gini`` and ``class_gini``.
+    value_impact : ndarray of shape (n_encoded,)
+        Mean |IG| of each encoded column over the test rows (for multiclass,
+        the mean over classes of the per-class means).
+    signed_impact : ndarray of shape (n_encoded,)
+        Mean over the test rows of each encoded column's IG times the sign of
+        its input's step from the baseline: positive when having the value
+        (a higher value, for a numeric column) raises the explained
+        probability.
+    feature_impact : ndarray of shape (n_features,)
+        ``value_impact`` summed over each original feature's columns.
+    class_impact : dict or None
+        Multiclass only: class name -> per-feature impact on its rows.
+    confusion : ndarray of shape (n_classes, n_classes)
+    coef : ndarray of shape (n_rows, n_encoded)
     """
 
     name: str
-    epsilon: float
-    C: float
-    l1_ratio: float
-    accuracy: float
-    roc_auc: float
-    robust_accuracy: float
-    gini: float
-    feature_value_impact: np.ndarray
+    params: dict
+    scores: dict
+    value_impact: np.ndarray
+    signed_impact: np.ndarray
     feature_impact: np.ndarray
-    group_names: np.ndarray
-    encoded_names: np.ndarray
-    groups: np.ndarray
+    class_impact: object
+    confusion: np.ndarray
     coef: np.ndarray
 
 
-def evaluate_model(name, pipeline, X, y, *, epsilon):
-    """Score one fitted pipeline on the test split.
+@dataclass
+class Grouping:
+    """Encoded columns of the shared preprocessing and their original features."""
+
+    encoded: np.ndarray
+    parents: np.ndarray
+    features: np.ndarray
+    numeric: frozenset
+
+    def value_label(self, column):
+        """Readable value of encoded column ``column`` (a category or a direction)."""
+        feature = str(self.features[self.parents[column]])
+        name = str(self.encoded[column])
+        if feature in self.numeric:
+            return "(higher)"
+        prefix = f"{feature}_"
+        return name[len(prefix) :] if name.startswith(prefix) else name
+
+
+def grouping_of(pipeline, numeric):
+    """The :class:`Grouping` of a fitted report pipeline."""
+    from ..inspection._grouping import model_grouping
+
+    n_encoded = pipeline.named_steps["model"].coef_.shape[1]
+    encoded, parents, features = model_grouping(pipeline, n_encoded)
+    return Grouping(encoded, parents, features, frozenset(numeric))
+
+
+def _by_feature(values, grouping):
+    sums = np.zeros(len(grouping.features))
+    np.add.at(sums, grouping.parents, values)
+    return sums
+
+
+def _attributions(pipeline, X, y, baseline, binary):
+    from ..inspection import integrated_gradients
+
+    target = np.ones_like(y) if binary else y
+    attr = integrated_gradients(pipeline, X, target=target, baselines=baseline)
+    return np.asarray(attr, dtype=float)
+
+
+def _roc_auc(y, proba, binary):
+    try:
+        if binary:
+            return float(roc_auc_score(y, proba[:, 1]))
+        return float(roc_auc_score(y, proba, multi_class="ovr", average="macro"))
+    except ValueError:
+        # A class absent from the test split leaves the score undefined.
+        return None
+
+
+def _class_gini(gini, y, class_names):
+    return {
+        str(name): float(gini[y == k].mean()) if np.any(y == k) else None
+        for k, name in enumerate(class_names)
+    }
+
+
+def _directions(pipeline, X, baseline):
+    """Sign of each encoded input's step from the baseline, row by row."""
+    import scipy.sparse as sp
+
+    encoded = pipeline[:-1].transform(X)
+    encoded = encoded.toarray() if sp.issparse(encoded) else np.asarray(encoded)
+    origin = 0.0 if baseline is None else np.asarray(baseline, dtype=float)
+    return np.sign(encoded.astype(float) - origin)
+
+
+def _impacts(attr, y, grouping, class_names, binary, directions):
+    magnitude = np.abs(attr)
+    # An attribution signed by the direction of its input's step from the
+    # baseline says which way having a value (or a higher value) pushes the
+    # explained probability; the plain mean would cancel between the rows
+    # above and below a mean baseline.
+    signed = (attr * directions).mean(axis=0)
+    if binary:
+        value_impact = magnitude.mean(axis=0)
+        return value_impact, signed, _by_feature(value_impact, grouping), None
+    per_class = {
+        str(name): magnitude[y == k].mean(axis=0)
+        for k, name in enumerate(class_names)
+        if np.any(y == k)
+    }
+    # Every class weighs the same in the overall impact, however rare it is.
+    value_impact = np.mean(list(per_class.values()), axis=0)
+    class_impact = {name: _by_feature(v, grouping) for name, v in per_class.items()}
+    return value_impact, signed, _by_feature(value_impact, grouping), class_impact
+
+
+def evaluate_model(name, pipeline, X, y, *, epsilon, baseline, grouping, class_names):
+    """Score and explain one fitted pipeline on the test split.
 
     Parameters
     ----------
@@ -63,38 +162,72 @@ def evaluate_model(name, pipeline, X, y, *, epsilon):
         Model type.
     pipeline : Pipeline
         Fitted preprocessing + AdversarialLogisticRegression.
-    X, y : test data (raw table and 0/1 target).
+    X, y : test data (raw table, integer class codes).
     epsilon : float
-        The epsilon at which robust accuracy is measured.
+        The budget of the robust accuracy.
+    baseline : ndarray of shape (n_encoded,) or None
+        Integrated Gradients baseline in the encoded space (None: zeros).
+    grouping : Grouping
+    class_names : list of str
 
     Returns
     -------
     result : ModelResult
     """
-    from ..inspection import FeatureImpactTransformer, gini_index, integrated_gradients
+    from ..inspection import feature_gini, gini_index
     from ..metrics import robust_accuracy_score
 
     model = pipeline.named_steps["model"]
-    proba = pipeline.predict_proba(X)[:, 1]
-    attributions = integrated_gradients(pipeline, X, y)
-    gini = gini_index(np.abs(attributions), axis=1)
-    impact = FeatureImpactTransformer(pipeline).fit(X, y)
+    binary = len(class_names) == 2
+    pred = pipeline.predict(X)
+    attr = _attributions(pipeline, X, y, baseline, binary)
+    gini = gini_index(np.abs(attr), axis=1)
+    value_impact, signed, feature_impact, class_impact = _impacts(
+        attr, y, grouping, class_names, binary, _directions(pipeline, X, baseline)
+    )
+    counts = np.bincount(y, minlength=len(class_names))
+    scores = {
+        "accuracy": float(accuracy_score(y, pred)),
+        "majority_rate": float(counts.max() / counts.sum()),
+        "balanced_accuracy": float(balanced_accuracy_score(y, pred)),
+        "roc_auc": _roc_auc(y, pipeline.predict_proba(X), binary),
+        "robust_accuracy": float(
+            robust_accuracy_score(pipeline, X, y, epsilon=epsilon)
+        ),
+        "gini": float(np.mean(gini)),
+        "feature_gini": float(np.mean(feature_gini(attr, grouping.parents))),
+        "class_gini": _class_gini(gini, y, class_names),
+    }
     return ModelResult(
         name=name,
-        epsilon=float(model.epsilon),
-        C=float(model.C),
-        l1_ratio=float(model.l1_ratio),
-        accuracy=float(accuracy_score(y, pipeline.predict(X))),
-        roc_auc=float(roc_auc_score(y, proba)),
-        robust_accuracy=float(robust_accuracy_score(pipeline, X, y, epsilon=epsilon)),
-        gini=float(np.mean(gini)),
-        feature_value_impact=np.asarray(impact.feature_value_impact_, dtype=float),
-        feature_impact=np.asarray(impact.feature_impact_, dtype=float),
-        group_names=np.asarray(impact.get_feature_names_out(), dtype=object),
-        encoded_names=np.asarray(impact.encoded_feature_names_, dtype=object),
-        groups=np.asarray(impact.groups_, dtype=np.intp),
-        coef=np.asarray(model.coef_, dtype=float).ravel(),
+        params={
+            "epsilon": float(model.epsilon),
+            "C": float(model.C),
+            "l1_ratio": float(model.l1_ratio),
+        },
+        scores=scores,
+        value_impact=value_impact,
+        signed_impact=signed,
+        feature_impact=feature_impact,
+        class_impact=class_impact,
+        confusion=confusion_matrix(y, pred, labels=np.arange(len(class_names))),
+        coef=np.asarray(model.coef_, dtype=float),
     )
+
+
+def top_values(result, grouping, n=TOP_VALUES):
+    """The encoded columns of largest |signed impact|, as summary entries."""
+    order = np.argsort(-np.abs(result.signed_impact), kind="stable")[:n]
+    return [
+        {
+            "feature": str(grouping.features[grouping.parents[j]]),
+            "value": grouping.value_label(j),
+            "encoded": str(grouping.encoded[j]),
+            "signed_impact": float(result.signed_impact[j]),
+        }
+        for j in order
+        if result.signed_impact[j] != 0
+    ]
 
 
 def impact_threshold(results, fraction):
@@ -103,11 +236,11 @@ def impact_threshold(results, fraction):
     A common threshold for all models (``fraction`` of the largest impact of
     any model) keeps their counts comparable, as in the paper's Figure J.5.
     """
-    top = max(float(np.max(r.feature_value_impact, initial=0.0)) for r in results)
+    top = max(float(np.max(r.value_impact, initial=0.0)) for r in results)
     return fraction * top
 
 
 def count_impactful(result, threshold):
     """Number of encoded columns whose impact reaches `threshold` (> 0)."""
-    values = result.feature_value_impact
+    values = result.value_impact
     return int(np.sum((values >= threshold) & (values > 0)))

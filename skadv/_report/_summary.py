@@ -1,4 +1,4 @@
-"""summary.json: every number the report shows, and the terminal summary.
+"""summary.json: every number the report shows.
 
 The HTML page, the figures and the terminal text are all rendered from this
 one dictionary, so nothing appears in the report that is not in the JSON.
@@ -9,49 +9,73 @@ import numpy as np
 from ._models import MODEL_NAMES, MODEL_TITLES
 from ._output import MARKER_KEY
 
-FORMAT_VERSION = 1
-METRIC_LABELS = {
-    "accuracy": "Accuracy",
-    "roc_auc": "ROC AUC",
-    "robust_accuracy": "Robust accuracy",
-    "gini": "Mean Gini of IG",
-    "n_impactful": "Impactful encoded features",
-}
-_SHORT_LABELS = {
-    "accuracy": "accuracy",
-    "roc_auc": "ROC AUC",
-    "robust_accuracy": "robust acc",
-    "gini": "Gini IG",
-    "n_impactful": "impactful",
-}
+FORMAT_VERSION = 2
 
 
 def _floats(values):
-    return [float(v) for v in np.asarray(values, dtype=float)]
+    return [float(v) for v in np.asarray(values, dtype=float).ravel()]
 
 
-def _model_entry(result, threshold):
-    from ._evaluate import count_impactful
-
-    coef = np.abs(result.coef)
+def _nonzero(coef):
+    coef = np.abs(coef)
     top = float(coef.max(initial=0.0))
+    return int(np.sum(coef > 1e-6 * top)) if top > 0 else 0
+
+
+def _model_entry(result, threshold, l1_lambda, grouping):
+    from ._evaluate import count_impactful, top_values
+
     return {
         "title": MODEL_TITLES[result.name],
-        "epsilon": result.epsilon,
-        "C": result.C,
-        "l1_ratio": result.l1_ratio,
-        "accuracy": result.accuracy,
-        "roc_auc": result.roc_auc,
-        "robust_accuracy": result.robust_accuracy,
-        "gini": result.gini,
+        **result.params,
+        "l1_lambda": float(l1_lambda) if result.name == "l1" else None,
+        **result.scores,
         "n_impactful": count_impactful(result, threshold),
-        "n_nonzero_coef": int(np.sum(coef > 1e-6 * top)) if top > 0 else 0,
-        "coef_l1_norm": float(coef.sum()),
+        "n_nonzero_coef": _nonzero(result.coef),
+        "coef_l1_norm": float(np.abs(result.coef).sum()),
+        "confusion_matrix": result.confusion.astype(int).tolist(),
+        "top_values": top_values(result, grouping),
     }
 
 
-def build_summary(table, settings, split, sweep, results, names, timing):
-    """The JSON-ready dictionary of a report.
+def _dataset(table, split, grouping):
+    binary = len(table.class_names) == 2
+    test_file = getattr(table, "test_file", None)
+    return {
+        "name": table.name,
+        "source": table.source,
+        "target": table.target,
+        "task": "binary" if binary else "multiclass",
+        "class_names": [str(c) for c in table.class_names],
+        "positive_class": str(table.class_names[1]) if binary else None,
+        "n_samples": int(len(table.y)),
+        "n_dropped_missing_target": int(table.n_dropped),
+        "categorical": list(table.categorical),
+        "numeric": list(table.numeric),
+        "n_encoded": int(len(grouping.encoded)),
+        "dropped_columns": list(getattr(table, "dropped", []) or []),
+        "collapsed_columns": list(getattr(table, "collapsed", []) or []),
+        **split,
+        "test_source": "file" if test_file else "split",
+        "test_file": test_file,
+    }
+
+
+def _feature_impact(results, grouping):
+    impact = {"features": [str(g) for g in grouping.features]}
+    impact.update({name: _floats(results[name].feature_impact) for name in MODEL_NAMES})
+    per_class = None
+    if results["natural"].class_impact is not None:
+        per_class = {
+            name: {c: _floats(v) for c, v in results[name].class_impact.items()}
+            for name in MODEL_NAMES
+        }
+    impact["per_class"] = per_class
+    return impact
+
+
+def build_summary(table, settings, split, paths, results, grouping, timing):
+    """The JSON-ready dictionary of a report (format 2).
 
     Parameters
     ----------
@@ -60,11 +84,11 @@ def build_summary(table, settings, split, sweep, results, names, timing):
         The options the report ran with (already JSON-ready).
     split : dict
         ``n_train``, ``n_test`` and per-class counts.
-    sweep : Sweep
+    paths : Paths
+        Both cross-validated paths and the chosen points.
     results : dict of str to ModelResult
-    names : dict
-        ``encoded`` (names of encoded columns) and ``groups`` (their
-        original column).
+    grouping : Grouping
+        Encoded columns and their original features.
     timing : dict of str to float
         Seconds spent per stage.
 
@@ -77,92 +101,47 @@ def build_summary(table, settings, split, sweep, results, names, timing):
 
     ordered = [results[name] for name in MODEL_NAMES]
     threshold = impact_threshold(ordered, settings["impact_threshold"])
-    reference = results["natural"]
+    test_majority = results["natural"].scores["majority_rate"]
+    notes = list(getattr(table, "notes", []) or [])
     return {
         MARKER_KEY: FORMAT_VERSION,
         "skadv_version": __version__,
-        "dataset": {
-            "name": table.name,
-            "source": table.source,
-            "target": table.target,
-            "class_names": list(table.class_names),
-            "positive_class": table.class_names[1],
-            "n_samples": int(len(table.y)),
-            "n_dropped_missing_target": int(table.n_dropped),
-            "categorical": list(table.categorical),
-            "numeric": list(table.numeric),
-            "n_encoded": int(len(names["encoded"])),
-            **split,
-        },
+        "dataset": _dataset(table, split, grouping),
         "settings": settings,
-        "sweep": {
-            "epsilon": _floats(sweep.epsilons),
-            "accuracy": _floats(sweep.accuracy),
-            "accuracy_std": _floats(sweep.accuracy_std),
-            "robust_accuracy": _floats(sweep.robust_accuracy),
-            "robust_accuracy_std": _floats(sweep.robust_accuracy_std),
-            "gini": _floats(sweep.gini),
-            "gini_std": _floats(sweep.gini_std),
-            "chosen_index": int(sweep.index),
-            "rule": "fixed" if sweep.fixed else "recipe",
+        "warnings": notes + list(paths.warnings),
+        "majority_rate": {"test": test_majority, "cv": paths.majority_rate},
+        "frontier": {
+            **paths.paths,
+            "majority_rate": paths.majority_rate,
+            "equal_accuracy": paths.equal_accuracy,
         },
-        "epsilon": sweep.chosen,
+        "epsilon": paths.epsilon,
+        "l1_lambda": paths.l1_lambda,
+        "epsilon_rule": "fixed" if settings_fixed(settings) else "recipe",
+        "no_more_concise": bool(paths.no_more_concise),
         "impact_threshold": float(threshold),
         "models": {
-            name: _model_entry(results[name], threshold) for name in MODEL_NAMES
+            name: _model_entry(results[name], threshold, paths.l1_lambda, grouping)
+            for name in MODEL_NAMES
         },
-        "feature_impact": {
-            "features": [str(g) for g in reference.group_names],
-            **{name: _floats(results[name].feature_impact) for name in MODEL_NAMES},
-        },
+        "feature_impact": _feature_impact(results, grouping),
         "encoded_features": {
-            "names": [str(n) for n in names["encoded"]],
-            "groups": [str(g) for g in names["groups"]],
+            "names": [str(n) for n in grouping.encoded],
+            "groups": [str(grouping.features[p]) for p in grouping.parents],
             "impact": {
-                name: _floats(results[name].feature_value_impact)
-                for name in MODEL_NAMES
+                name: _floats(results[name].value_impact) for name in MODEL_NAMES
             },
-            "coef": {name: _floats(results[name].coef) for name in MODEL_NAMES},
+            "signed_impact": {
+                name: _floats(results[name].signed_impact) for name in MODEL_NAMES
+            },
+            "coef": {name: results[name].coef.tolist() for name in MODEL_NAMES},
         },
         "timing_s": {key: round(float(value), 3) for key, value in timing.items()},
     }
 
 
-def _percent(value):
-    return f"{100 * value:.2f}%"
+def settings_fixed(settings):
+    """Whether the epsilon was imposed (a single value given) rather than chosen."""
+    from ._epsilon import parse_epsilon
 
-
-def format_metric(key, value):
-    """Text of one table cell.
-
-    Examples
-    --------
-    >>> from skadv._report._summary import format_metric
-    >>> format_metric("accuracy", 0.98523), format_metric("gini", 0.97712)
-    ('98.52%', '0.977')
-    """
-    if key in ("accuracy", "robust_accuracy"):
-        return _percent(value)
-    if key == "n_impactful":
-        return str(int(value))
-    return f"{value:.3f}"
-
-
-def terminal_summary(summary, out):
-    """Short plain-text summary printed when the report is done."""
-    data = summary["dataset"]
-    lines = [
-        f"{data['name']}: {data['n_train']} train / {data['n_test']} test rows, "
-        f"{data['n_encoded']} encoded features, chosen epsilon = "
-        f"{summary['epsilon']:g} ({summary['sweep']['rule']})",
-    ]
-    header = f"{'model':<14}" + "".join(
-        f"{_SHORT_LABELS[k]:>11}" for k in METRIC_LABELS
-    )
-    lines.append(header)
-    for name in MODEL_NAMES:
-        entry = summary["models"][name]
-        cells = "".join(f"{format_metric(k, entry[k]):>11}" for k in METRIC_LABELS)
-        lines.append(f"{entry['title']:<14}{cells}")
-    lines.append(f"report: {out / 'index.html'}")
-    return "\n".join(lines)
+    return parse_epsilon(settings["epsilon_option"])[1] is not None

@@ -29,6 +29,8 @@ from skadv.utils._resolve import unwrap_model
 #: that the paths set.
 _PATH_PARAMS = ("epsilon", "C", "l1_ratio", "warm_start")
 _DEFAULT_EPSILONS = (0.0, 0.01, 0.03, 0.1, 0.3)
+#: Longest next step, relative to the last one, extrapolated along the secant.
+_MAX_SECANT_RATIO = 4.0
 _DEFAULT_LAMBDAS = (1e-4, 1e-3, 1e-2, 3e-2, 1e-1)
 
 
@@ -120,6 +122,11 @@ def _predicted_start(model, history, position):
         return
     (t0, w0, b0), (t1, w1, b1) = history[-2:]
     ratio = (position - t1) / (t1 - t0)
+    if not np.isfinite(ratio) or ratio > _MAX_SECANT_RATIO:
+        # After a step far longer than the last one the optima are no longer
+        # near each other: the model starts afresh, as an independent fit.
+        model.coef_ = None
+        return
     model.coef_ = w1 + ratio * (w1 - w0)
     model.intercept_ = b1 + ratio * (b1 - b0)
 
