@@ -76,6 +76,7 @@ def _model(name, classes, rng):
     names, groups, values = _encoded()
     top = [
         {"feature": groups[j], "value": values[j], "encoded": names[j],
+         "class": classes[-1] if k == 2 else classes[j % k],
          "signed_impact": float(rng.choice([-1, 1]) * rng.uniform(0.01, 0.2))}
         for j in rng.permutation(len(names))[:4]
     ]

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _chromium import check_page_in_chromium, needs_chromium
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, roc_auc_score
@@ -539,73 +540,10 @@ def test_python_m_skadv_subprocess(mixed_csv, tmp_path):
 
 # --- a real browser ----------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-_PROBE = """<script>
-window.addEventListener("load", function () {
-  var images = Array.from(document.images).map(function (img) {
-    return img.complete && img.naturalWidth > 0 ? img.naturalWidth : 0;
-  });
-  var fetched = performance.getEntriesByType("resource").map(function (e) {
-    return e.name;
-  });
-  document.title = "PROBE" + JSON.stringify({images: images, fetched: fetched});
-});
-</script>"""
 
-
-def _chromium(tmp_path, *args):
-    command = [
-        CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        *args,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
-
-
-@pytest.mark.skipif(
-    not __import__("os").access(CHROMIUM, __import__("os").X_OK),
-    reason="needs Debian's chromium at /usr/bin/chromium",
-)
+@needs_chromium
 def test_report_renders_in_headless_chromium(mixed_report, tmp_path):
-    out = mixed_report[1]
-    # The report has no scripts, so a copy with a probe script reports whether
-    # every image decoded and whether anything was fetched besides the page.
-    probe = tmp_path / "probe.html"
-    html = (out / "index.html").read_text()
-    probe.write_text(html.replace("</body>", _PROBE + "</body>"))
-    done = _chromium(
-        tmp_path, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()
-    )
-    match = re.search(r"<title>PROBE(.*?)</title>", done.stdout)
-    assert match, done.stderr[-2000:]
-    result = json.loads(match.group(1).replace("&quot;", '"'))
-    assert len(result["images"]) == 3
-    assert all(width > 300 for width in result["images"])
-    assert result["fetched"] == []
-
-    shot = tmp_path / "shot.png"
-    done = _chromium(
-        tmp_path,
-        "--window-size=1100,1600",
-        "--hide-scrollbars",
-        f"--screenshot={shot}",
-        (out / "index.html").as_uri(),
-    )
-    assert shot.is_file(), done.stderr[-2000:]
-    from matplotlib.image import imread
-
-    pixels = imread(shot)
-    assert pixels.shape[:2] == (1600, 1100)
-    # Text, tables and figures make a varied page, not a blank one.
-    assert pixels[..., :3].std() > 0.05
+    check_page_in_chromium(mixed_report[1], tmp_path, n_images=3)
 
 
 def test_missing_optional_dependencies_give_one_line_and_status_2(monkeypatch, capsys):

@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _chromium import check_page_in_chromium, needs_chromium
 
 import skadv
 from skadv import _cli
@@ -72,6 +73,11 @@ def test_multiclass_summary_is_schema_valid_and_complete(messy_report):
     assert data["positive_class"] is None
 
 
+@needs_chromium
+def test_multiclass_report_renders_in_headless_chromium(messy_report, tmp_path):
+    check_page_in_chromium(messy_report[1], tmp_path, n_images=3)
+
+
 def test_messy_columns_are_cleaned_dropped_and_flagged(messy_report):
     summary, _ = messy_report
     data = summary["dataset"]
@@ -101,6 +107,20 @@ def test_no_chosen_model_sits_at_the_majority_rate(messy_report):
         assert matrix.shape == (3, 3) and matrix.sum() == summary["dataset"]["n_test"]
         # The confusion matrix and the accuracy describe the same predictions.
         assert np.trace(matrix) / matrix.sum() == pytest.approx(model["accuracy"])
+
+
+def test_per_class_directions_follow_the_one_vs_rest_weights(messy_report):
+    # On the rows of class c, IG of c's own sigmoid is (x - u) w_c D with D > 0:
+    # signed by the step from the baseline, it has the sign of w_c.
+    summary, _ = messy_report
+    names = summary["encoded_features"]["names"]
+    classes = summary["dataset"]["class_names"]
+    for name, model in summary["models"].items():
+        coef = np.array(summary["encoded_features"]["coef"][name])
+        assert model["top_values"], name
+        for entry in model["top_values"]:
+            w = coef[classes.index(entry["class"]), names.index(entry["encoded"])]
+            assert np.sign(entry["signed_impact"]) == np.sign(w), (name, entry)
 
 
 def test_overall_impact_is_the_mean_over_classes(messy_report):

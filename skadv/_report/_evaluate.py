@@ -43,7 +43,11 @@ class ModelResult:
         Mean over the test rows of each encoded column's IG times the sign of
         its input's step from the baseline: positive when having the value
         (a higher value, for a numeric column) raises the explained
-        probability.
+        probability (for multiclass, the mean over classes of ``towards``).
+    towards : dict of str to ndarray of shape (n_encoded,)
+        Class name -> the signed impacts on the probability of that class: of
+        the positive class over every row for binary, of each class over its
+        own rows for multiclass.
     feature_impact : ndarray of shape (n_features,)
         ``value_impact`` summed over each original feature's columns.
     class_impact : dict or None
@@ -57,6 +61,7 @@ class ModelResult:
     scores: dict
     value_impact: np.ndarray
     signed_impact: np.ndarray
+    towards: dict
     feature_impact: np.ndarray
     class_impact: object
     confusion: np.ndarray
@@ -141,7 +146,15 @@ def _impacts(attr, y, grouping, class_names, binary, directions):
     signed = (attr * directions).mean(axis=0)
     if binary:
         value_impact = magnitude.mean(axis=0)
-        return value_impact, signed, _by_feature(value_impact, grouping), None
+        towards = {str(class_names[1]): signed}
+        return value_impact, towards, _by_feature(value_impact, grouping), None
+    # Each row is explained towards its own class: on the rows of class c, the
+    # signed attributions say which way each input pushes c's probability.
+    towards = {
+        str(name): (attr * directions)[y == k].mean(axis=0)
+        for k, name in enumerate(class_names)
+        if np.any(y == k)
+    }
     per_class = {
         str(name): magnitude[y == k].mean(axis=0)
         for k, name in enumerate(class_names)
@@ -150,7 +163,7 @@ def _impacts(attr, y, grouping, class_names, binary, directions):
     # Every class weighs the same in the overall impact, however rare it is.
     value_impact = np.mean(list(per_class.values()), axis=0)
     class_impact = {name: _by_feature(v, grouping) for name, v in per_class.items()}
-    return value_impact, signed, _by_feature(value_impact, grouping), class_impact
+    return value_impact, towards, _by_feature(value_impact, grouping), class_impact
 
 
 def evaluate_model(name, pipeline, X, y, *, epsilon, baseline, grouping, class_names):
@@ -182,7 +195,7 @@ def evaluate_model(name, pipeline, X, y, *, epsilon, baseline, grouping, class_n
     pred = pipeline.predict(X)
     attr = _attributions(pipeline, X, y, baseline, binary)
     gini = gini_index(np.abs(attr), axis=1)
-    value_impact, signed, feature_impact, class_impact = _impacts(
+    value_impact, towards, feature_impact, class_impact = _impacts(
         attr, y, grouping, class_names, binary, _directions(pipeline, X, baseline)
     )
     counts = np.bincount(y, minlength=len(class_names))
@@ -207,7 +220,8 @@ def evaluate_model(name, pipeline, X, y, *, epsilon, baseline, grouping, class_n
         },
         scores=scores,
         value_impact=value_impact,
-        signed_impact=signed,
+        signed_impact=np.mean(list(towards.values()), axis=0),
+        towards=towards,
         feature_impact=feature_impact,
         class_impact=class_impact,
         confusion=confusion_matrix(y, pred, labels=np.arange(len(class_names))),
@@ -216,17 +230,24 @@ def evaluate_model(name, pipeline, X, y, *, epsilon, baseline, grouping, class_n
 
 
 def top_values(result, grouping, n=TOP_VALUES):
-    """The encoded columns of largest |signed impact|, as summary entries."""
-    order = np.argsort(-np.abs(result.signed_impact), kind="stable")[:n]
+    """The (class, encoded column) pairs of largest |signed impact|, as entries."""
+    pairs = [
+        (abs(values[j]), name, j)
+        for name, values in result.towards.items()
+        for j in range(len(values))
+        if values[j] != 0
+    ]
+    # Largest first; equal magnitudes keep the class and column order.
+    pairs.sort(key=lambda pair: -pair[0])
     return [
         {
             "feature": str(grouping.features[grouping.parents[j]]),
             "value": grouping.value_label(j),
             "encoded": str(grouping.encoded[j]),
-            "signed_impact": float(result.signed_impact[j]),
+            "class": name,
+            "signed_impact": float(result.towards[name][j]),
         }
-        for j in order
-        if result.signed_impact[j] != 0
+        for _, name, j in pairs[:n]
     ]
 
 

@@ -307,8 +307,7 @@ def _impact_section(summary, figures):
     return [
         "<h2>Feature impact</h2>",
         _paragraph(
-            f"Integrated Gradients are computed exactly for the linear models, "
-            f"{baseline}."
+            f"Integrated Gradients are computed {_ig_method(summary)}, {baseline}."
         ),
         _figure(
             figures,
@@ -322,11 +321,16 @@ def _impact_section(summary, figures):
     ]
 
 
-def _direction(summary, value):
-    data = summary["dataset"]
-    target = (
-        data["positive_class"] if data["task"] == "binary" else "the row's true class"
+def _ig_method(summary):
+    if summary["dataset"]["task"] == "binary":
+        return "exactly (the closed form for a logistic model)"
+    return (
+        "exactly, of each row's true class's own one-vs-rest sigmoid (the "
+        "normalised probabilities have no closed form)"
     )
+
+
+def _direction(value, target):
     if value > 0:
         return f"↑ towards {target}"
     if value < 0:
@@ -339,7 +343,10 @@ def _signed_section(summary):
     if data["task"] == "binary":
         output = f"the probability of the positive class {data['positive_class']}"
     else:
-        output = "the probability of each row's true class"
+        output = (
+            "the probability of each row's true class, averaged over the rows of "
+            "each class (the class named in the last column)"
+        )
     parts = [
         "<h2>Signed impact of category values and numeric columns</h2>",
         _paragraph(
@@ -358,7 +365,7 @@ def _signed_section(summary):
                 v["feature"],
                 v["value"],
                 f"{v['signed_impact']:+.4f}",
-                _direction(summary, v["signed_impact"]),
+                _direction(v["signed_impact"], v["class"]),
             ]
             for v in model["top_values"]
         ]

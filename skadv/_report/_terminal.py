@@ -168,9 +168,14 @@ def equal_accuracy_sentence(summary):
         )
     encoded = equal["gini_difference"]
     feature = equal["feature_gini_difference"]
+    low, high = equal["accuracy_low"], equal["accuracy_high"]
+    where = (
+        f"between {percent(low)} and {percent(high)}"
+        if high > low
+        else f"at {percent(low)}, the only accuracy both frontiers reach"
+    )
     return (
-        f"At equal accuracy (between {percent(equal['accuracy_low'])} and "
-        f"{percent(equal['accuracy_high'])}), adversarial training's Gini index "
+        f"At equal accuracy ({where}), adversarial training's Gini index "
         f"is {abs(encoded):.3f}{_spread(equal['gini_difference_std'])} "
         f"{_direction(encoded)} than L1's at the encoded level and "
         f"{abs(feature):.3f}{_spread(equal['feature_gini_difference_std'])} "
