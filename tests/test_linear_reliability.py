@@ -14,6 +14,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 
 import skadv.linear_model._logistic as logistic_module
+import skadv.linear_model._partial_fit as partial_fit_module
 import skadv.linear_model._solvers as solvers_module
 from skadv.linear_model import AdversarialLogisticRegression
 from skadv.linear_model._solvers import MinibatchState
@@ -291,9 +292,9 @@ def test_interrupted_partial_fit_keeps_the_model(noisy, monkeypatch, solver):
     clf = AdversarialLogisticRegression(0.1, solver=solver, random_state=0)
     clf.partial_fit(X[:60], y[:60], classes=[0, 1])
     proba, before = clf.predict_proba(X), _state(clf)
-    real = logistic_module.minibatch_epoch
+    real = partial_fit_module.minibatch_epoch
     monkeypatch.setattr(
-        logistic_module, "minibatch_epoch", _one_epoch_then_interrupt(real)
+        partial_fit_module, "minibatch_epoch", _one_epoch_then_interrupt(real)
     )
     with pytest.raises(KeyboardInterrupt):
         clf.partial_fit(X[60:], y[60:])

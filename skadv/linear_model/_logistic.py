@@ -21,20 +21,23 @@ from sklearn.utils.validation import (
 from skadv.linear_model._checks import (
     check_class_weight,
     check_numeric_params,
-    check_partial_fit_classes,
     check_weight_scale,
     warn_if_unbounded,
 )
+from skadv.linear_model._dask_blocks import partial_fit_blocks
+from skadv.linear_model._dask_estimator import fit_dask
+from skadv.linear_model._dask_inference import DaskInferenceMixin
 from skadv.linear_model._loss import LinearDesign
+from skadv.linear_model._partial_fit import partial_fit_arrays
 from skadv.linear_model._provider import LinearProviderMixin
 from skadv.linear_model._solvers import (
     BinaryProblem,
     MinibatchState,
     fit_minibatch,
     lbfgs,
-    minibatch_epoch,
 )
 from skadv.metrics._accuracy import CheckedAccuracyMixin
+from skadv.utils._dask import is_dask_collection
 from skadv.utils._validation import check_budget, class_indices
 
 # A projected gradient below 1e-6 puts the objective within about 1e-6
@@ -48,7 +51,11 @@ _MINIBATCH_TOL = 1e-4
 
 
 class AdversarialLogisticRegression(
-    LinearProviderMixin, CheckedAccuracyMixin, ClassifierMixin, BaseEstimator
+    DaskInferenceMixin,
+    LinearProviderMixin,
+    CheckedAccuracyMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     r"""Logistic regression trained against worst-case l_inf perturbations.
 
@@ -118,7 +125,8 @@ class AdversarialLogisticRegression(
     warm_start : bool, default=False
         Start from the previous solution when refitting.
     n_jobs : int, default=None
-        Number of processes solving the one-vs-rest problems in parallel.
+        Number of processes solving the one-vs-rest problems in parallel; on
+        dask inputs, of threads, see :meth:`fit`.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of the minibatch solvers.
     verbose : int, default=0
@@ -252,6 +260,9 @@ class AdversarialLogisticRegression(
 
     def _solve(self, X, y_pm, sample_weight, eps, w0, b0, state, seed):
         problem = self._problem(X, y_pm, sample_weight, eps)
+        return self._solve_problem(problem, w0, b0, state, seed)
+
+    def _solve_problem(self, problem, w0, b0, state, seed, run_epoch=None):
         if self.solver == "lbfgs":
             theta, n_iter = lbfgs(
                 problem,
@@ -275,6 +286,7 @@ class AdversarialLogisticRegression(
             n_iter_no_change=self.n_iter_no_change,
             rng=np.random.default_rng(seed),
             verbose=self.verbose,
+            run_epoch=run_epoch,
         )
         w, b = problem.unpack(state.theta)
         return w, b, n_iter, state
@@ -284,9 +296,14 @@ class AdversarialLogisticRegression(
             return self.tol
         return _LBFGS_TOL if self.solver == "lbfgs" else _MINIBATCH_TOL
 
-    def _starting_points(self, problems, n_features):
-        coef = np.zeros((len(problems), n_features))
-        intercept = np.zeros(len(problems))
+    def _starting_points(self, balances, n_features):
+        """Starting coefficients and intercepts of the binary problems.
+
+        ``balances`` holds the total weight of the positive and of the negative
+        samples of each problem.
+        """
+        coef = np.zeros((len(balances), n_features))
+        intercept = np.zeros(len(balances))
         if self.warm_start and getattr(self, "coef_", None) is not None:
             if self.coef_.shape == coef.shape:
                 coef = self.coef_.copy()
@@ -297,8 +314,7 @@ class AdversarialLogisticRegression(
             # At w = 0 the budget term vanishes and the best intercept is the
             # log-odds of the weighted classes: the exact optimum along the
             # intercept, and a start that saves iterations on imbalanced data.
-            for k, (y_pm, s) in enumerate(problems):
-                positive, negative = s[y_pm > 0].sum(), s[y_pm < 0].sum()
+            for k, (positive, negative) in enumerate(balances):
                 if positive > 0 and negative > 0:
                     intercept[k] = np.log(positive / negative)
         return coef, intercept
@@ -325,6 +341,26 @@ class AdversarialLogisticRegression(
             ),
         }
 
+    @staticmethod
+    def _check_two_classes(classes):
+        if classes.shape[0] < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+
+    def _previous_states(self, n_problems):
+        previous = getattr(self, "_minibatch_states", None) if self.warm_start else None
+        if previous is None or len(previous) != n_problems:
+            return [None] * n_problems
+        # The solvers update their state in place.
+        return copy.deepcopy(previous)
+
+    def _seeds(self, n_problems):
+        return check_random_state(self.random_state).randint(
+            np.iinfo(np.int32).max, size=n_problems
+        )
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
@@ -333,13 +369,36 @@ class AdversarialLogisticRegression(
         fitted attribute changes: a fit that fails, or is interrupted, leaves
         a fitted estimator as it was.
 
+        On a dask array, the solver runs here and each evaluation of the
+        objective is a map-reduce over the blocks of rows of ``X``, computed
+        with the default scheduler (a ``distributed.Client``'s when one is
+        active, else dask's threaded one); the optimum is that of the same fit
+        in memory. ``fit`` reads the data once to check it and find the
+        classes, then once per evaluation (L-BFGS-B), or once per epoch plus
+        twice (``"sgd"``, ``"adam"``: one epoch is one pass over the blocks in
+        order, each block's rows shuffled within the block). The one-vs-rest
+        problems are solved ``n_jobs`` at a time, in threads; when None, one
+        at a time on the threaded scheduler (whose threads the blocks already
+        fill) and all at once on a distributed client (which hides the
+        latency of each evaluation).
+
+        ``X`` must be split along its rows only, with known chunk sizes, into
+        numpy or scipy.sparse blocks; ``y`` and ``sample_weight`` may be in
+        memory or dask arrays with the row chunks of ``X``. Dask DataFrames
+        are refused: pass ``df.to_dask_array(lengths=True)``. Each task runs
+        on one block with one thread, so give ``X`` at least as many blocks as
+        the scheduler has threads; persist ``X`` first if it fits in the
+        memory of the cluster, else every pass reads it from its source.
+
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape \
+(n_samples, n_features)
             Training inputs; sparse input stays sparse.
-        y : array-like of shape (n_samples,)
+        y : array-like or dask array of shape (n_samples,)
             Target labels.
-        sample_weight : array-like of shape (n_samples,), default=None
+        sample_weight : array-like or dask array of shape (n_samples,), \
+default=None
             Non-negative sample weights.
 
         Returns
@@ -347,28 +406,20 @@ class AdversarialLogisticRegression(
         self : object
             Fitted estimator.
         """
+        if is_dask_collection(X):
+            return self._fit_dask(X, y, sample_weight)
         X, y, sample_weight, attributes = self._check_fit_data(
             X, y, sample_weight, reset=True
         )
         classes = np.unique(y)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}."
-            )
+        self._check_two_classes(classes)
         eps = check_budget(self.epsilon, X.shape[1], broadcast=True)
         problems = self._problems(y, sample_weight, classes)
         check_weight_scale(float(problems[0][1].sum()), self.C)
-        coef, intercept = self._starting_points(problems, X.shape[1])
-        previous = getattr(self, "_minibatch_states", None) if self.warm_start else None
-        if previous is None or len(previous) != len(problems):
-            previous = [None] * len(problems)
-        else:
-            # The solvers update their state in place.
-            previous = copy.deepcopy(previous)
-        seeds = check_random_state(self.random_state).randint(
-            np.iinfo(np.int32).max, size=len(problems)
-        )
+        balances = [(s[y_pm > 0].sum(), s[y_pm < 0].sum()) for y_pm, s in problems]
+        coef, intercept = self._starting_points(balances, X.shape[1])
+        previous = self._previous_states(len(problems))
+        seeds = self._seeds(len(problems))
         n_jobs = 1 if len(problems) == 1 else self.n_jobs
         results = Parallel(n_jobs=n_jobs)(
             delayed(self._solve)(
@@ -381,6 +432,9 @@ class AdversarialLogisticRegression(
             warn_if_unbounded(X, problems, fitted, eps)
         self._commit({**attributes, **fitted}, reset=True)
         return self
+
+    def _fit_dask(self, X, y, sample_weight):
+        return fit_dask(self, X, y, sample_weight)
 
     def _has_minibatch_solver(self):
         if self.solver == "lbfgs":
@@ -397,11 +451,17 @@ class AdversarialLogisticRegression(
         As with :meth:`fit`, a call that fails or is interrupted leaves the
         estimator as it was.
 
+        A dask array is one pass over its blocks of rows, in order: the same
+        as calling ``partial_fit`` on each block in memory, one after the
+        other (``n_iter_`` counts one per block). The blocks are computed one
+        at a time, here.
+
         Parameters
         ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {array-like, sparse matrix, dask array} of shape \
+(n_samples, n_features)
             A chunk of training inputs.
-        y : array-like of shape (n_samples,)
+        y : array-like or dask array of shape (n_samples,)
             Its target labels.
         classes : array-like of shape (n_classes,), default=None
             Every class of the full data; required on the first call only.
@@ -413,53 +473,21 @@ class AdversarialLogisticRegression(
         self : object
             Updated estimator.
         """
-        first = not hasattr(self, "classes_") or self._minibatch_states is None
-        X, y, sample_weight, attributes = self._check_fit_data(
-            X, y, sample_weight, reset=first
-        )
-        classes = check_partial_fit_classes(
-            classes, None if first else self.classes_, self.class_weight, y
-        )
-        eps = check_budget(self.epsilon, X.shape[1], broadcast=True)
-        problems = self._problems(y, sample_weight, classes)
-        # The epoch updates the states and the generator in place: it works on
-        # copies, which replace the originals only once it has finished.
-        rng = copy.deepcopy(getattr(self, "_partial_rng", None))
-        if first:
-            states = [
-                MinibatchState(np.zeros(self._problem(X, *p, eps).n_vars))
-                for p in problems
-            ]
-            n_iters = np.zeros(len(problems), dtype=np.int32)
-        else:
-            states = copy.deepcopy(self._minibatch_states)
-            n_iters = self.n_iter_
-        if rng is None:
-            rng = np.random.default_rng(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            )
-        check_weight_scale(states[0].seen_weight + problems[0][1].sum(), self.C)
-        results = []
-        for (y_pm, s), state, n_iter in zip(problems, states, n_iters):
-            problem = self._problem(X, y_pm, s, eps)
-            state.seen_weight += problem.total_weight
-            state.seen_samples += X.shape[0]
-            minibatch_epoch(
-                problem,
-                state,
-                solver=self.solver,
-                learning_rate=float(self.learning_rate),
-                batch_size=self.batch_size,
-                rng=rng,
-                total_weight=state.seen_weight,
-            )
-            w, b = problem.unpack(state.theta)
-            results.append((w, b, n_iter + 1, state))
-        fitted = self._fitted(classes, results)
-        self._commit({**attributes, **fitted, "_partial_rng": rng}, reset=first)
-        return self
+        if is_dask_collection(X):
+            # Each block is an in-memory call on a copy; the copy's state
+            # replaces this one's only once every block has been used.
+            work = copy.copy(self)
+            for X_block, y_block, s_block in partial_fit_blocks(X, y, sample_weight):
+                work._partial_fit_arrays(X_block, y_block, classes, s_block)
+            self.__dict__ = dict(vars(work))
+            return self
+        return self._partial_fit_arrays(X, y, classes, sample_weight)
+
+    def _partial_fit_arrays(self, X, y, classes, sample_weight):
+        return partial_fit_arrays(self, X, y, classes, sample_weight)
 
     # --------------------------------------------------------------- prediction
+
     def decision_function(self, X):
         """Signed distances to the separating hyperplanes.
 

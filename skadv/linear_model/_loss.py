@@ -179,18 +179,25 @@ def _check_csr_structure(indices, indptr, shape):
         )
 
 
+def _kernel_dtype(dtype):
+    return np.float32 if dtype == np.float32 else np.float64
+
+
 class LinearDesign:
     """A design matrix prepared once for repeated kernel calls.
 
     Holds read-only float64 views of ``X`` (C-contiguous when dense; CSR with
     matching index dtypes when sparse), the labels in {-1, +1} and the sample
     weights, plus scratch buffers reused across calls so that the solvers' inner
-    loops allocate nothing of size ``n_samples``.
+    loops allocate nothing of size ``n_samples``. Float32 inputs stay float32:
+    the kernels accumulate in float64 all the same, so the sums are those of
+    the float64 copy, without the copy (a block read from disk is used as is).
 
     Parameters
     ----------
     X : ndarray or CSR matrix of shape (n_samples, n_features)
-        Float64 input; never modified and never densified.
+        Float64 or float32 input (any other dtype is converted to float64);
+        never modified and never densified.
     y : ndarray of shape (n_samples,)
         Labels in {-1, +1}.
     sample_weight : ndarray of shape (n_samples,)
@@ -204,17 +211,20 @@ class LinearDesign:
             X = sp.csr_matrix(X) if X.format != "csr" else X
             small = max(X.nnz, X.shape[1]) < np.iinfo(np.int32).max
             index_dtype = np.int32 if small else np.int64
-            self.data = _readonly(np.ascontiguousarray(X.data, dtype=np.float64))
+            self.data = _readonly(
+                np.ascontiguousarray(X.data, dtype=_kernel_dtype(X.dtype))
+            )
             self.indices = _readonly(np.ascontiguousarray(X.indices, dtype=index_dtype))
             self.indptr = _readonly(np.ascontiguousarray(X.indptr, dtype=index_dtype))
             _check_csr_structure(self.indices, self.indptr, X.shape)
             self.nbytes = self.data.nbytes + self.indices.nbytes + self.indptr.nbytes
         else:
-            self.X = _readonly(np.ascontiguousarray(X, dtype=np.float64))
+            self.X = _readonly(np.ascontiguousarray(X, dtype=_kernel_dtype(X.dtype)))
             self.nbytes = self.X.nbytes
         self.y = _readonly(np.ascontiguousarray(y, dtype=np.float64))
         self.s = _readonly(np.ascontiguousarray(sample_weight, dtype=np.float64))
         self.all_rows = _readonly(np.arange(self.n_samples, dtype=np.int64))
+        self.total_weight = float(np.sum(self.s))
         self._buffers = {}
 
     def _scratch(self, n_chunks):

@@ -61,7 +61,10 @@ class BinaryProblem:
     Parameters
     ----------
     design : LinearDesign
-        Inputs, labels in {-1, +1} and sample weights.
+        Inputs, labels in {-1, +1} and sample weights; any object with the
+        same ``n_samples``, ``n_features``, ``total_weight`` and
+        ``loss_and_gradient`` will do (the design of a dask fit sums the
+        kernel's terms over row blocks).
     epsilon : ndarray of shape (n_features,)
         Per-feature budgets.
     C : float
@@ -79,7 +82,7 @@ class BinaryProblem:
         self.fit_intercept = fit_intercept
         self.split = bool(np.any(epsilon > 0) or self.l1_ratio > 0)
         self.n_features = design.n_features
-        self.total_weight = float(np.sum(design.s))
+        self.total_weight = float(design.total_weight)
         self.C = float(C)
         self._penalty_scale = penalty_scale(self.C, self.total_weight)
         self.n_coef = 2 * self.n_features if self.split else self.n_features
@@ -263,7 +266,15 @@ class MinibatchState:
 
 
 def minibatch_epoch(
-    problem, state, *, solver, learning_rate, batch_size, rng, total_weight=None
+    problem,
+    state,
+    *,
+    solver,
+    learning_rate,
+    batch_size,
+    rng,
+    total_weight=None,
+    n_samples=None,
 ):
     """One pass of projected minibatch SGD or Adam over every row of ``problem``.
 
@@ -286,6 +297,10 @@ def minibatch_epoch(
         Shuffles the rows.
     total_weight : float or None
         ``S``; the problem's own total weight when None.
+    n_samples : int or None
+        Number of rows of the full data when ``problem`` holds one block of
+        them and ``total_weight`` their weight; the steps are then those of an
+        epoch over the full data. None leaves the rule of ``partial_fit``.
 
     Returns
     -------
@@ -304,6 +319,8 @@ def minibatch_epoch(
         # state are not part of the problem and must not rescale its data term.
         mean_weight = problem.total_weight / n
         total_weight = problem.total_weight
+    elif n_samples is not None:
+        mean_weight = total_weight / n_samples
     else:
         mean_weight = total_weight / max(state.seen_samples, n)
     pen_scale = penalty_scale(problem.C, total_weight)
@@ -401,6 +418,7 @@ def fit_minibatch(
     n_iter_no_change,
     rng,
     verbose=0,
+    run_epoch=None,
 ):
     """Epochs of :func:`minibatch_epoch` until the objective stops improving.
 
@@ -428,6 +446,11 @@ def fit_minibatch(
         Epochs without such an improvement before stopping.
     rng : numpy.random.Generator
     verbose : int
+    run_epoch : callable or None
+        ``run_epoch(state, rng)`` runs one epoch and returns its mean
+        objective, as :func:`minibatch_epoch` does on ``problem``; for data
+        held in blocks that are fed to it one at a time. ``problem`` still
+        gives the objective of the starting and the final point.
 
     Returns
     -------
@@ -442,14 +465,17 @@ def fit_minibatch(
     best = np.inf
     stalled = 0
     for epoch in range(1, max_iter + 1):
-        value = minibatch_epoch(
-            problem,
-            state,
-            solver=solver,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            rng=rng,
-        )
+        if run_epoch is not None:
+            value = run_epoch(state, rng)
+        else:
+            value = minibatch_epoch(
+                problem,
+                state,
+                solver=solver,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                rng=rng,
+            )
         if verbose:
             print(f"epoch {epoch}: mean objective {value:.6g}")
         stalled = stalled + 1 if value > best - tol else 0
