@@ -17,6 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils._param_validation import StrOptions, validate_params
 
+from skadv.utils._dask import is_dask_array
 from skadv.utils._resolve import as_numpy_array, resolve_model
 from skadv.utils._validation import class_indices
 
@@ -163,9 +164,10 @@ def baseline_from(estimator, X, strategy="mean"):
     ----------
     estimator : estimator, Pipeline or torch.nn.Module
         A fitted model accepted by :func:`integrated_gradients`.
-    X : array-like or sparse matrix of shape (n_samples, n_features)
+    X : array-like, sparse matrix or dask array of shape (n_samples, n_features)
         Rows in the raw space of ``estimator`` (before a Pipeline's encoders),
-        typically the training data. Sparse inputs stay sparse.
+        typically the training data. Sparse inputs stay sparse; a dask array
+        is reduced block by block (``"median"`` is refused for it).
     strategy : {"mean", "median", "zero"}, default="mean"
         The column statistic; ``"zero"`` gives the origin (the default baseline
         of :func:`integrated_gradients`).
@@ -188,6 +190,12 @@ def baseline_from(estimator, X, strategy="mean"):
     >>> baseline_from(pipe.fit(X, [0, 0, 1, 1]), X).tolist()
     [0.75, 0.25]
     """
+    if is_dask_array(X):
+        from skadv.inspection._dask_ig import row_statistic_of
+        from skadv.utils._dask_models import split_dask_model
+
+        # One pass over the blocks; the rows are never gathered in memory.
+        return row_statistic_of(split_dask_model(estimator, X)[1], strategy)
     resolved = resolve_model(estimator, X)
     return row_statistic(resolved.X, strategy).reshape(resolved.sample_shape)
 

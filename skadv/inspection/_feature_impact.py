@@ -1,5 +1,6 @@
 """Feature impact: Integrated Gradients aggregated over a dataset (Appendix H)."""
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +18,7 @@ from skadv.inspection._gini import feature_gini
 from skadv.inspection._grouping import groups_from_mapping, model_grouping
 from skadv.inspection._integrated_gradients import integrated_gradients
 from skadv.inspection._quadrature import MAX_N_STEPS, QUADRATURE_METHODS
+from skadv.utils._dask import is_dask_array, is_dask_collection, map_rows, reduce_rows
 from skadv.utils._resolve import is_fitted_model
 from skadv.utils._validation import default_feature_names
 
@@ -66,6 +68,38 @@ def _aggregate(attributions, parents, n_groups):
     value_impact = np.mean(np.abs(attributions), axis=0)
     impact = np.bincount(parents, weights=value_impact, minlength=n_groups)
     return value_impact, impact
+
+
+def _group_sums(attributions, groups, n_groups):
+    """Each row's attributions summed over the columns of every group."""
+    out = np.zeros((attributions.shape[0], n_groups))
+    np.add.at(out.T, groups, attributions.T)
+    return out
+
+
+def _impact_partials(attributions, groups):
+    """Column sums of ``|IG|``, the sum of the rows' feature Gini, the rows."""
+    gini = feature_gini(attributions, groups)
+    totals = np.abs(attributions).sum(axis=0)
+    return np.concatenate([totals, [gini.sum(), attributions.shape[0]]])[None]
+
+
+def _dask_impacts(attributions, groups, n_groups):
+    """Feature value impacts, feature impacts and mean feature Gini of lazy IG.
+
+    One pass over the blocks: each block's attributions are reduced where
+    they are computed, and only one row of partial sums per block comes back.
+    """
+    d = attributions.shape[1]
+    block_partials = partial(_impact_partials, groups=groups)
+    partials = reduce_rows(block_partials, attributions, d + 2)
+    totals = partials.compute().sum(axis=0)
+    n = totals[-1]
+    if n == 0:
+        raise ValueError("FeatureImpactTransformer.fit needs at least one row of X.")
+    value_impact = totals[:d] / n
+    impact = np.bincount(groups, weights=value_impact, minlength=n_groups)
+    return value_impact, impact, float(totals[d] / n)
 
 
 def _impact_series(values, names, name, sort):
@@ -362,6 +396,8 @@ weights), default="auto"
             n_steps=self.n_steps,
             internal_batch_size=self.internal_batch_size,
         )
+        if is_dask_array(attr):
+            return attr if attr.ndim == 2 else attr.reshape(attr.shape[0], -1)
         # Labelled (DataFrame) attributions are aggregated as plain arrays.
         attr = np.asarray(attr)
         return attr.reshape(attr.shape[0], -1)
@@ -372,6 +408,11 @@ weights), default="auto"
             isinstance(self.baselines, str) and self.baselines == "zero"
         ):
             return None
+        if isinstance(self.baselines, str) and is_dask_collection(X):
+            from skadv.inspection._dask_ig import model_inputs, row_statistic_of
+
+            _, X_final = model_inputs(self.estimator_, X)
+            return row_statistic_of(X_final, self.baselines)
         if isinstance(self.baselines, str):
             return baseline_from(self.estimator_, X, self.baselines)
         # Numbers are checked, with the other arguments, by integrated_gradients.
@@ -386,7 +427,12 @@ weights), default="auto"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Inputs in the model's raw space (before a Pipeline's encoders).
+            Inputs in the model's raw space (before a Pipeline's encoders). For
+            a dask array the attributions are computed block by block and
+            reduced where they are computed, in one pass (a second one first
+            for ``baselines="mean"``; ``"median"`` is refused): no block of
+            attributions is held beyond its own task, and the impacts are the
+            means over all the rows.
         y : array-like of shape (n_samples,), default=None
             True labels. Required when ``estimator`` is not fitted, to fit its
             clone. Each row then attributes its true class (the paper's
@@ -415,6 +461,11 @@ weights), default="auto"
         # the output names follow the input names (see get_feature_names_out).
         one_to_one = self.groups is None and len(names) == self.n_features_in_
         self._feature_names_out_ = None if one_to_one else names
+        if is_dask_array(attr):
+            impacts = _dask_impacts(attr, parents, len(names))
+            self.feature_value_impact_, self.feature_impact_ = impacts[:2]
+            self.feature_gini_ = impacts[2]
+            return self
         self.feature_value_impact_, self.feature_impact_ = _aggregate(
             attr, parents, len(names)
         )
@@ -436,6 +487,8 @@ weights), default="auto"
         -------
         X_impact : ndarray of shape (n_samples, n_features_out)
             Aggregated attributions, columns named by ``get_feature_names_out``.
+            A lazy dask array with the row chunks of ``X`` when ``X`` is one,
+            each block explained and summed in memory.
         """
         check_is_fitted(self)
         _check_samples_first(X)
@@ -446,9 +499,11 @@ weights), default="auto"
                 f"The model produced {attr.shape[1]} encoded columns, but "
                 f"{len(self.groups_)} were seen in fit."
             )
-        out = np.zeros((attr.shape[0], len(self.feature_impact_)))
-        np.add.at(out.T, self.groups_, attr.T)
-        return out
+        n_out = len(self.feature_impact_)
+        if is_dask_array(attr):
+            sums = partial(_group_sums, groups=self.groups_, n_groups=n_out)
+            return map_rows(sums, attr, n_out, np.float64)
+        return _group_sums(attr, self.groups_, n_out)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the original features, one per column of ``transform``.

@@ -30,6 +30,7 @@ from skadv.inspection._quadrature import (
     custom_rule,
     quadrature_rule,
 )
+from skadv.utils._dask import is_dask_collection
 from skadv.utils._protocol import check_output, has_linear_form, provider_input_dtype
 from skadv.utils._resolve import resolve_model, unwrap_model
 from skadv.utils._validation import default_feature_names
@@ -238,6 +239,10 @@ def integrated_gradients(
         :class:`~sklearn.frozen.FrozenEstimator` wrappers are looked through.
     X : array-like of shape (n_samples, n_features) or (n_samples, ...)
         Inputs to explain. Any shape with samples first for a torch module.
+        A :class:`dask.array.Array` (dense or CSR chunks) is explained lazily,
+        one block of rows at a time with the same arguments, and gives dask
+        arrays with its row chunks; ``baselines="median"`` is then refused and
+        ``"mean"`` is computed at call time, in one pass over the blocks.
     y : array-like of shape (n_samples,), default=None
         True labels (for a torch module, output indices). When given and
         ``target`` is None, each row attributes the output of its true class,
@@ -309,7 +314,9 @@ DataFrame
         when unknown).
     delta : ndarray of shape (n_samples,) or Series
         Only when ``return_convergence_delta`` is True; a pandas Series on the
-        index of ``attributions`` when that is a DataFrame.
+        index of ``attributions`` when that is a DataFrame. For a dask ``X``
+        both are dask arrays, slices of one computation per block (compute
+        them together with ``dask.compute``).
 
     See Also
     --------
@@ -364,6 +371,15 @@ DataFrame
     """
     if output == "decision":
         output = "logit"
+    if is_dask_collection(X):
+        # Imported here: only a caller holding a dask collection has dask.
+        from skadv.inspection._dask_ig import dask_integrated_gradients
+
+        return dask_integrated_gradients(
+            estimator, X, y, baselines=baselines, target=target, output=output,
+            n_steps=n_steps, method=method, internal_batch_size=internal_batch_size,
+            return_convergence_delta=return_convergence_delta,
+        )  # fmt: skip
     resolved = resolve_model(estimator, X, batch_size=internal_batch_size)
     check_output(resolved.provider, output)
     U = resolve_baselines(baselines, resolved.X, resolved.sample_shape)

@@ -4,7 +4,12 @@ import inspect
 
 import numpy as np
 
-from skadv.metrics._robust import checked_sample_weight
+from skadv.metrics._robust import (
+    checked_sample_weight,
+    combine_weighted,
+    weighted_partials,
+)
+from skadv.utils._dask import is_dask_array, reduce_rows, rows_like
 
 
 def _allowed_ig_params():
@@ -55,7 +60,11 @@ def make_gini_scorer(*, level="encoded", groups=None, **ig_params):
     -------
     scorer : callable
         ``scorer(estimator, X, y, sample_weight=None)`` returning a float in
-        ``[0, 1)``; ``sample_weight`` weights the mean over rows.
+        ``[0, 1)``; ``sample_weight`` weights the mean over rows. For a dask
+        array ``X`` the rows are explained block by block (see
+        :func:`~skadv.inspection.integrated_gradients`) and each block's Gini
+        indices are summed where it is computed; the mean is reduced from
+        those sums.
 
     Examples
     --------
@@ -90,6 +99,26 @@ def make_gini_scorer(*, level="encoded", groups=None, **ig_params):
     return _GiniScorer(ig_params, level=level, groups=groups)
 
 
+def _row_gini(attributions, parents):
+    """Gini index of each row, over the encoded columns or over ``parents``."""
+    from skadv.inspection import feature_gini, gini_index
+
+    if parents is None:
+        return gini_index(attributions, axis=1)
+    return feature_gini(attributions, parents)
+
+
+class _GiniBlock:
+    """Weighted sum of the row Gini indices of one block (picklable)."""
+
+    def __init__(self, parents):
+        self.parents = parents
+
+    def __call__(self, attributions, sample_weight):
+        gini = _row_gini(attributions, self.parents)
+        return weighted_partials(gini, sample_weight)
+
+
 class _GiniScorer:
     """Picklable callable behind :func:`make_gini_scorer`."""
 
@@ -99,21 +128,25 @@ class _GiniScorer:
         self.groups = groups
 
     def __call__(self, estimator, X, y, sample_weight=None):
-        from skadv.inspection import feature_gini, gini_index, integrated_gradients
+        from skadv.inspection import integrated_gradients
         from skadv.inspection._grouping import model_grouping
 
-        # Labelled (DataFrame) attributions are scored as plain arrays.
-        attributions = np.asarray(
-            integrated_gradients(estimator, X, y, **self.ig_params)
-        )
+        attributions = integrated_gradients(estimator, X, y, **self.ig_params)
+        if not is_dask_array(attributions):
+            # Labelled (DataFrame) attributions are scored as plain arrays.
+            attributions = np.asarray(attributions)
         attributions = attributions.reshape(attributions.shape[0], -1)
+        parents = None
         if self.level == "feature":
             _, parents, _ = model_grouping(
                 estimator, attributions.shape[1], self.groups
             )
-            gini = feature_gini(attributions, parents)
-        else:
-            gini = gini_index(attributions, axis=1)
+        if is_dask_array(attributions):
+            block = _GiniBlock(parents)
+            weights = rows_like(sample_weight, attributions, "sample_weight")
+            partials = reduce_rows(block, attributions, 3, weights)
+            return combine_weighted(partials.compute())
+        gini = _row_gini(attributions, parents)
         weights = checked_sample_weight(sample_weight, gini.shape[0])
         return float(np.average(gini, weights=weights))
 

@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
@@ -11,6 +12,8 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import check_consistent_length, check_is_fitted
 
+from skadv.utils._dask import is_dask_collection, reduce_rows, rows_like
+from skadv.utils._dask_models import split_dask_model
 from skadv.utils._protocol import has_robust_correct
 from skadv.utils._resolve import split_model
 from skadv.utils._sklearn_linear import SklearnLinearProvider, is_linear_candidate
@@ -195,6 +198,18 @@ def robust_accuracy_score(
         weights that are not finite, negative or all zero, and attack
         parameters out of their range.
 
+    Notes
+    -----
+    A dask array ``X`` (with ``y`` and ``sample_weight`` in memory or as dask
+    arrays, rechunked to the row blocks of ``X`` when needed) is scored block
+    by block where the blocks live; only three numbers per block come back,
+    and the score is their weighted reduction, equal to the in-memory score
+    up to rounding. A Pipeline's preprocessing is applied to ``X`` first:
+    lazily when its steps map dask arrays to dask arrays. An attack with
+    random starts (networks) draws them per block, from seeds drawn from
+    ``random_state``: the score is reproducible with a fixed ``random_state``
+    but differs from the in-memory one by the randomness of the starts.
+
     Examples
     --------
     >>> import numpy as np
@@ -209,6 +224,10 @@ def robust_accuracy_score(
     0.5
     """
     check_attack_params(attack_params, "robust_accuracy_score")
+    if is_dask_collection(X):
+        return _dask_robust_accuracy(
+            estimator, X, y, epsilon, sample_weight, attack_params
+        )
     final, X_final, _ = split_model(estimator, X)
     provider = _robustness_provider(final, X_final)
     y = checked_labels(y, getattr(provider, "classes_", None))
@@ -216,6 +235,115 @@ def robust_accuracy_score(
     sample_weight = checked_sample_weight(sample_weight, y.shape[0])
     correct = provider._robust_correct(X_final, y, epsilon, **attack_params)
     return float(np.average(np.asarray(correct), weights=sample_weight))
+
+
+def weighted_partials(values, sample_weight):
+    """One block's share of a weighted mean over rows: ``[scale, sum, weight]``.
+
+    The sums are divided by the block's largest weight, ``scale``, so that
+    they cannot overflow; :func:`combine_weighted` rescales them to the
+    largest weight of all blocks.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        The block's per-row values.
+    sample_weight : ndarray of shape (n,) or None
+        The block's weights, checked as by :func:`checked_sample_weight`
+        except that a block may weigh all its rows 0.
+
+    Returns
+    -------
+    partials : ndarray of shape (1, 3)
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if sample_weight is None:
+        return np.array([[1.0, values.sum(), values.shape[0]]])
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("sample_weight must hold numbers.") from exc
+    if weights.shape != values.shape:
+        raise ValueError(
+            "sample_weight must have shape (n_samples,), one weight per sample; "
+            f"got a block of shape {weights.shape} for {values.shape[0]} rows."
+        )
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("sample_weight must be finite (no NaN or infinity).")
+    if np.any(weights < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    scale = weights.max() if weights.shape[0] else 0.0
+    if scale == 0:
+        return np.zeros((1, 3))
+    weights = weights / scale
+    return np.array([[scale, weights @ values, weights.sum()]])
+
+
+def combine_weighted(partials):
+    """The weighted mean from the :func:`weighted_partials` of every block.
+
+    Parameters
+    ----------
+    partials : ndarray of shape (n_blocks, 3)
+
+    Returns
+    -------
+    mean : float
+
+    Raises
+    ------
+    ValueError
+        When no row has a positive weight.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skadv.metrics._robust import combine_weighted, weighted_partials
+    >>> values, weights = np.array([1.0, 0.0, 1.0]), np.array([1.0, 2.0, 1.0])
+    >>> blocks = [weighted_partials(values[:2], weights[:2]),
+    ...           weighted_partials(values[2:], weights[2:])]
+    >>> combine_weighted(np.vstack(blocks))
+    0.5
+    """
+    partials = np.asarray(partials, dtype=np.float64).reshape(-1, 3)
+    top = partials[:, 0].max() if partials.shape[0] else 0.0
+    if top == 0:
+        raise ValueError("sample_weight must not be all zero.")
+    rescale = partials[:, 0] / top
+    return float((rescale @ partials[:, 1]) / (rescale @ partials[:, 2]))
+
+
+class _RobustBlock:
+    """Weighted count of the robustly correct rows of one block (picklable)."""
+
+    def __init__(self, final, epsilon, attack_params):
+        self.final = final
+        self.epsilon = epsilon
+        self.attack_params = attack_params
+
+    def __call__(self, X, y, sample_weight, seed):
+        provider = _robustness_provider(self.final, X)
+        y = checked_labels(y, getattr(provider, "classes_", None))
+        params = {**self.attack_params, "random_state": seed}
+        correct = provider._robust_correct(X, y, self.epsilon, **params)
+        return weighted_partials(correct, sample_weight)
+
+
+def _dask_robust_accuracy(estimator, X, y, epsilon, sample_weight, attack_params):
+    """robust_accuracy_score of a dask array: per-block counts, reduced here."""
+    final, X_final = split_dask_model(estimator, X)
+    # Fails now, not in every task, for a model that cannot certify robustness.
+    if not has_robust_correct(final):
+        _robustness_provider(final, None)
+    # An attack with random starts draws them per block, from one seed each.
+    seeds = check_random_state(attack_params.get("random_state")).randint(
+        np.iinfo(np.int32).max, size=X_final.numblocks[0]
+    )
+    block = _RobustBlock(final, epsilon, attack_params)
+    y = rows_like(y, X_final, "y")
+    sample_weight = rows_like(sample_weight, X_final, "sample_weight")
+    partials = reduce_rows(block, X_final, 3, y, sample_weight, block_args=seeds)
+    return combine_weighted(partials.compute())
 
 
 def _robustness_provider(final, X_final):

@@ -37,6 +37,8 @@ from skadv.neural_network._validation import (
     partial_fit_classes,
     validated_budget,
 )
+from skadv.utils._dask import is_dask_array
+from skadv.utils._dask_models import lazy_prediction
 from skadv.utils._validation import class_indices
 
 
@@ -487,7 +489,8 @@ class AdversarialMLPClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples.
+            Input samples. A dask array gives a dask array with its row
+            chunks, each block predicted in memory when it is computed.
 
         Returns
         -------
@@ -496,6 +499,8 @@ class AdversarialMLPClassifier(
             ``logit[1] - logit[0]``, whose sigmoid is the probability of
             ``classes_[1]``.
         """
+        if is_dask_array(X):
+            return lazy_prediction(self, "decision_function", X)
         logits = self._logits(X)
         if len(self.classes_) == 2:
             return logits[:, 1] - logits[:, 0]
@@ -507,13 +512,16 @@ class AdversarialMLPClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples.
+            Input samples. A dask array gives a dask array with its row
+            chunks, each block predicted in memory when it is computed.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``.
         """
+        if is_dask_array(X):
+            return lazy_prediction(self, "predict_proba", X)
         return softmax(self._logits(X), axis=1)
 
     def predict_log_proba(self, X):
@@ -522,13 +530,16 @@ class AdversarialMLPClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples.
+            Input samples. A dask array gives a dask array with its row
+            chunks, each block predicted in memory when it is computed.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
+        if is_dask_array(X):
+            return lazy_prediction(self, "predict_log_proba", X)
         return log_softmax(self._logits(X), axis=1)
 
     def predict(self, X):
@@ -537,13 +548,16 @@ class AdversarialMLPClassifier(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input samples.
+            Input samples. A dask array gives a dask array with its row
+            chunks, each block predicted in memory when it is computed.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
             The class with the largest logit.
         """
+        if is_dask_array(X):
+            return lazy_prediction(self, "predict", X)
         index = self._logits(X).argmax(axis=1)
         return self.classes_[index]
 
