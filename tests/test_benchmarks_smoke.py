@@ -34,10 +34,13 @@ SCRIPTS = [
     "bench_nets",
     "bench_frontier",
     "bench_report",
+    "bench_dask",
     "reproduce_paper",
 ]
 # scripts that read MNIST / Fashion-MNIST
 IMAGE_SCRIPTS = {"bench_nets", "reproduce_paper"}
+# scripts that need an optional extra, by the module it provides
+OPTIONAL_MODULES = {"bench_dask": "distributed"}
 
 # Generous: the runners are small and may be shared; the point is that the
 # scripts run at all, not how fast.
@@ -137,6 +140,8 @@ def test_helper_examples_run(name, monkeypatch):
 def test_benchmark_runs_on_tiny_inputs(script, tmp_path, data_home, monkeypatch):
     if not (BENCHMARKS / f"{script}.py").is_file():
         pytest.skip(f"benchmarks/{script}.py does not exist yet")
+    if script in OPTIONAL_MODULES:
+        pytest.importorskip(OPTIONAL_MODULES[script])
     before = _snapshot(RESULTS)
     output = tmp_path / "table.md"
     extra = []
