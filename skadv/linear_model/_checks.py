@@ -230,9 +230,24 @@ def warn_if_unbounded(X, problems, fitted, epsilon):
         margins = y_pm * scores[:, k] - epsilon @ np.abs(coef[k])
         if np.all(margins[s > 0] > 0):
             separable.append(k)
+    warn_separable(separable, fitted, epsilon)
+
+
+def warn_separable(separable, fitted, epsilon):
+    """The warning of :func:`warn_if_unbounded` for the problems found separable.
+
+    Parameters
+    ----------
+    separable : list of int
+        Indices of the binary problems whose data are robustly separable.
+    fitted : dict
+        The new fitted attributes (``classes_``, ``coef_``).
+    epsilon : ndarray of shape (n_features,)
+    """
     if not separable:
         return
-    if len(problems) == 1:
+    coef = fitted["coef_"]
+    if coef.shape[0] == 1:
         which = "The training data are"
     else:
         labels = fitted["classes_"][separable].tolist()

@@ -10,13 +10,12 @@ solved.
 
 import numpy as np
 
-from skadv.linear_model._checks import check_numeric_params, check_weight_scale
-from skadv.linear_model._dask_fit import (
-    DaskFitData,
-    block_epoch,
-    solve_all,
-    warn_unbounded,
+from skadv.linear_model._checks import (
+    check_numeric_params,
+    check_weight_scale,
+    warn_separable,
 )
+from skadv.linear_model._dask_fit import DaskFitData, block_epoch, solve_all
 from skadv.linear_model._solvers import BinaryProblem
 from skadv.utils._validation import check_budget
 
@@ -70,6 +69,6 @@ def fit_dask(estimator, X, y, sample_weight):
     fitted = estimator._fitted(data.classes, results)
     if estimator.C == np.inf:
         separable = data.unbounded_problems(fitted["coef_"], fitted["intercept_"], eps)
-        warn_unbounded(separable, fitted, eps)
+        warn_separable(separable, fitted, eps)
     estimator._commit({"n_features_in_": d, **fitted}, reset=True)
     return estimator

@@ -28,7 +28,6 @@ import uuid
 import numba
 import numpy as np
 import scipy.sparse as sp
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 
 from skadv.linear_model._checks import check_class_weight
@@ -46,7 +45,6 @@ from skadv.linear_model._dask_blocks import (
 from skadv.linear_model._loss import LinearDesign
 from skadv.linear_model._solvers import _threadpool_controller, minibatch_epoch
 from skadv.utils._dask import is_dask_array
-from skadv.utils._warnings import warn_caller
 
 # Partial sums that come back to the client in one evaluation, in floats: up
 # to this many, every block's vector is returned and added on the client; above
@@ -397,41 +395,6 @@ class DaskDesign:
             out[:] = grad_w
             grad_w = out
         return float(total[0]), grad_w, float(total[1]), float(total[2])
-
-
-def warn_unbounded(separable, fitted, epsilon):
-    """The warning of ``warn_if_unbounded`` for the problems found separable.
-
-    Parameters
-    ----------
-    separable : list of int
-        From :meth:`DaskFitData.unbounded_problems`.
-    fitted : dict
-        The new fitted attributes (``classes_``, ``coef_``).
-    epsilon : ndarray of shape (n_features,)
-    """
-    if not separable:
-        return
-    coef = fitted["coef_"]
-    if coef.shape[0] == 1:
-        which = "The training data are"
-    else:
-        labels = fitted["classes_"][separable].tolist()
-        which = f"For the classes {labels!r}, the one-vs-rest training data are"
-    if np.any(epsilon > 0):
-        how = (
-            "separable even under the attack (every sample keeps a positive margin "
-            "against its worst-case perturbation)"
-        )
-    else:
-        how = "linearly separable"
-    norm = float(np.abs(coef[separable]).sum(axis=1).max())
-    warn_caller(
-        f"{which} {how}, so with C=inf the loss has no minimiser: it keeps "
-        "decreasing as the coefficients grow, and coef_ (l1 norm "
-        f"{norm:.3g}) only reflects where the solver stopped. Use a finite C.",
-        ConvergenceWarning,
-    )
 
 
 def block_epoch(data, k, make_problem, *, solver, learning_rate, batch_size):
