@@ -444,3 +444,128 @@ def test_an_interrupted_fit_changes_nothing(n_jobs, monkeypatch):
         _fit(Xd, yd, clf=clf)
     assert vars(clf).keys() == before.keys()
     np.testing.assert_array_equal(clf.coef_, before["coef_"])
+
+
+# ------------------------------------------------- evaluations grouped by worker
+def _persisted(client, *arrays):
+    with dask.config.set(scheduler=client):
+        arrays = dask.persist(*arrays)
+        distributed.wait(list(arrays))
+    return arrays
+
+
+def _fit_counting_tasks(client, clf, X, y, sample_weight=None):
+    """Fit on ``client``; the number of evaluations and of tasks of each kind."""
+    from skadv.linear_model._dask_fit import DaskDesign
+
+    evaluations = []
+    evaluate = DaskDesign.loss_and_gradient
+
+    def counted(self, *args, **kwargs):
+        evaluations.append(self.positive)
+        return evaluate(self, *args, **kwargs)
+
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        dask.config.set(scheduler=client),
+        distributed.get_task_stream(client=client) as stream,
+    ):
+        patch.setattr(DaskDesign, "loss_and_gradient", counted)
+        clf.fit(X, y, sample_weight=sample_weight)
+    names = [str(task["key"]).strip("('\"").split("-")[0] for task in stream.data]
+    return len(evaluations), names.count("_group_terms"), names.count("_block_terms")
+
+
+def _holders(client, Xd):
+    return {workers[0] for workers in client.who_has(Xd).values()}
+
+
+@pytest.mark.parametrize("lazy_y", [True, False])
+def test_persisted_blocks_are_evaluated_one_task_per_worker(
+    client, monkeypatch, lazy_y
+):
+    from skadv.linear_model import _dask_fit
+
+    (X, y, s), (Xd, yd, sd) = _inputs(weights="dask")
+    Xd, yd, sd = _persisted(client, Xd, yd, sd)
+    # One thread per worker: one group, and one task, per worker holding blocks.
+    n_groups = len(_holders(client, Xd))
+    labels = yd if lazy_y else y
+    n_eval, n_group_tasks, n_block_tasks = _fit_counting_tasks(
+        client, AdversarialLogisticRegression(0.1), Xd, labels, sd
+    )
+    assert n_eval > 0
+    assert n_group_tasks == n_eval * n_groups
+    assert n_block_tasks == 0
+    with dask.config.set(scheduler=client):
+        grouped = AdversarialLogisticRegression(0.1).fit(Xd, labels, sd)
+        monkeypatch.setattr(_dask_fit, "find_groups", lambda *args: None)
+        per_block = AdversarialLogisticRegression(0.1).fit(Xd, labels, sd)
+    np.testing.assert_array_equal(grouped.coef_, per_block.coef_)
+    np.testing.assert_array_equal(grouped.intercept_, per_block.intercept_)
+    _assert_same_fit(grouped, AdversarialLogisticRegression(0.1).fit(X, y, s), X, y, s)
+
+
+def test_grouped_evaluation_equals_the_evaluation_in_memory(client):
+    from skadv.linear_model._dask_fit import DaskFitData
+
+    (X, y, s), (Xd, _, _) = _inputs(weights="numpy")
+    (Xd,) = _persisted(client, Xd)
+    rng = np.random.default_rng(5)
+    w, b, r = rng.normal(size=X.shape[1]), 0.3, 0.7
+    y_pm = np.where(y == 1, 1.0, -1.0)
+    expected = LinearDesign(X, y_pm, s).loss_and_gradient(w, b, r)
+    with dask.config.set(scheduler=client):
+        data = DaskFitData(Xd, y, s)
+        data.problems(None)
+        groups = data.worker_groups()
+        loss, grad_w, grad_b, grad_r = data.design(0).loss_and_gradient(w, b, r)
+    # Every block in exactly one group, on the worker that holds it.
+    holders = client.who_has(Xd)
+    keys = [piece.key for piece in Xd.to_delayed().ravel()]
+    assert sorted(k for _, blocks in groups for k in blocks) == list(range(len(keys)))
+    for address, blocks in groups:
+        assert all(holders[keys[k]][0] == address for k in blocks)
+    np.testing.assert_allclose(loss, expected[0], rtol=1e-12)
+    np.testing.assert_allclose(grad_w, expected[1], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose([grad_b, grad_r], expected[2:], rtol=1e-12)
+
+
+def test_unpersisted_blocks_are_evaluated_one_task_per_block(client):
+    (X, y, _), (Xd, yd, _) = _inputs()
+    n_eval, n_group_tasks, n_block_tasks = _fit_counting_tasks(
+        client, AdversarialLogisticRegression(0.1), Xd, yd
+    )
+    assert n_group_tasks == 0
+    assert n_block_tasks == n_eval * Xd.numblocks[0]
+    with dask.config.set(scheduler=client):
+        lazy = AdversarialLogisticRegression(0.1).fit(Xd, yd)
+    _assert_same_fit(lazy, AdversarialLogisticRegression(0.1).fit(X, y), X, y)
+
+
+def test_unpersisted_labels_fall_back_to_one_task_per_block(client):
+    (X, y, _), (Xd, yd, _) = _inputs()
+    (Xd,) = _persisted(client, Xd)
+    _, n_group_tasks, n_block_tasks = _fit_counting_tasks(
+        client, AdversarialLogisticRegression(0.1), Xd, yd
+    )
+    assert n_group_tasks == 0 and n_block_tasks > 0
+
+
+def test_multiclass_on_persisted_blocks_is_grouped(client, monkeypatch):
+    from skadv.linear_model import _dask_fit
+
+    (X, y, _), (Xd, yd, _) = _inputs(n_classes=3)
+    Xd, yd = _persisted(client, Xd, yd)
+    n_eval, n_group_tasks, n_block_tasks = _fit_counting_tasks(
+        client, AdversarialLogisticRegression(0.05), Xd, yd
+    )
+    assert n_group_tasks == n_eval * len(_holders(client, Xd))
+    assert n_block_tasks == 0
+    with dask.config.set(scheduler=client):
+        grouped = AdversarialLogisticRegression(0.05).fit(Xd, yd)
+        monkeypatch.setattr(_dask_fit, "find_groups", lambda *args: None)
+        per_block = AdversarialLogisticRegression(0.05).fit(Xd, yd)
+    np.testing.assert_array_equal(grouped.coef_, per_block.coef_)
+    np.testing.assert_array_equal(grouped.intercept_, per_block.intercept_)
+    _assert_same_fit(grouped, AdversarialLogisticRegression(0.05).fit(X, y), X, y)

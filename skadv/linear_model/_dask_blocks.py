@@ -9,6 +9,7 @@ refused with the conversion to use, ``df.to_dask_array(lengths=True)``.
 """
 
 import concurrent.futures
+import sys
 
 import numpy as np
 import scipy.sparse as sp
@@ -301,3 +302,45 @@ def partial_fit_blocks(X, y, sample_weight):
     for x, y_block, s_block in iter_computed(pieces):
         if x.shape[0]:
             yield x, y_block, s_block
+
+
+def block_futures(array):
+    """The futures of the persisted blocks of a dask array, or None."""
+    import distributed
+
+    by_key = {future.key: future for future in distributed.futures_of(array)}
+    futures = [by_key.get(piece.key) for piece in array.to_delayed().ravel()]
+    return None if any(future is None for future in futures) else futures
+
+
+def find_groups(client, X, y, sample_weight):
+    """``(groups, (xs, labels, weights))`` on ``client``, or None.
+
+    See :meth:`~skadv.linear_model._dask_fit.DaskFitData.worker_groups`;
+    ``xs``, ``labels`` and ``weights`` hold one future (or, for the weights,
+    one in-memory value) per block.
+    """
+    Future = sys.modules["distributed"].Future
+    xs, labels = block_futures(X), block_futures(y)
+    if is_dask_array(sample_weight):
+        weights = block_futures(sample_weight)
+    else:
+        weights = weight_pieces(sample_weight, X)
+    if xs is None or labels is None or weights is None:
+        return None
+    futures = [piece for piece in xs + labels + weights if isinstance(piece, Future)]
+    if any(future.client is not client for future in futures):
+        return None
+    holders = client.who_has(xs)
+    nthreads = client.nthreads()
+    by_worker = {}
+    for k, future in enumerate(xs):
+        workers = holders.get(future.key) or ()
+        if not workers or workers[0] not in nthreads:
+            return None  # not computed yet, or held by a worker gone since
+        by_worker.setdefault(workers[0], []).append(k)
+    groups = []
+    for address, blocks in by_worker.items():
+        for run in np.array_split(blocks, min(nthreads[address], len(blocks))):
+            groups.append((address, [int(k) for k in run]))
+    return groups, (xs, labels, weights)

@@ -15,8 +15,8 @@ from skadv.linear_model._checks import (
     check_weight_scale,
     warn_separable,
 )
-from skadv.linear_model._dask_fit import DaskFitData, block_epoch, solve_all
-from skadv.linear_model._solvers import BinaryProblem
+from skadv.linear_model._dask_fit import DaskFitData, solve_all
+from skadv.linear_model._solvers import BinaryProblem, minibatch_epoch
 from skadv.utils._validation import check_budget
 
 
@@ -72,3 +72,50 @@ def fit_dask(estimator, X, y, sample_weight):
         warn_separable(separable, fitted, eps)
     estimator._commit({"n_features_in_": d, **fitted}, reset=True)
     return estimator
+
+
+def block_epoch(data, k, make_problem, *, solver, learning_rate, batch_size):
+    """An epoch of the minibatch solver as one pass over the blocks of ``X``.
+
+    The blocks are computed in order, one at a time (the next one while the
+    current one is trained on), and each block's rows are shuffled within the
+    block; the steps are those of an epoch over the full data (the data term
+    scaled by its total weight and number of rows). With a single block it is
+    the in-memory epoch.
+
+    Parameters
+    ----------
+    data : DaskFitData
+    k : int
+        The binary problem.
+    make_problem : callable
+        ``make_problem(X_block, y_pm, weights)`` returns its BinaryProblem.
+    solver, learning_rate, batch_size
+        As for :func:`~skadv.linear_model._solvers.minibatch_epoch`.
+
+    Returns
+    -------
+    run_epoch : callable
+        ``run_epoch(state, rng)``, for
+        :func:`~skadv.linear_model._solvers.fit_minibatch`.
+    """
+
+    def run_epoch(state, rng):
+        total, n_batches = 0.0, 0
+        for x, y_pm, weights in data.blocks(k):
+            mean = minibatch_epoch(
+                make_problem(x, y_pm, weights),
+                state,
+                solver=solver,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                rng=rng,
+                total_weight=data.total_weight,
+                n_samples=data.n_samples,
+            )
+            batches = -(-x.shape[0] // batch_size)
+            total += mean * batches
+            n_batches += batches
+        return total / max(n_batches, 1)
+
+    return run_epoch

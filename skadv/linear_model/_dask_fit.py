@@ -17,7 +17,10 @@ dask's threaded scheduler, which also serves arrays larger than memory (each
 evaluation then reads the blocks from their source, a block per thread).
 
 A block is the unit of parallelism: each task runs the serial kernel, and as
-many blocks are processed at once as the scheduler has threads.
+many blocks are processed at once as the scheduler has threads. On a cluster
+holding persisted blocks, an evaluation is rather one task per thread of each
+worker, over the blocks it holds (see :meth:`DaskFitData.worker_groups`): the
+scheduler's cost per task is much of an evaluation's time.
 """
 
 import concurrent.futures
@@ -37,13 +40,14 @@ from skadv.linear_model._dask_blocks import (
     check_dask_matrix,
     check_labels,
     check_weights,
+    find_groups,
     iter_computed,
     note_incomplete,
     row_pieces,
     weight_pieces,
 )
 from skadv.linear_model._loss import LinearDesign
-from skadv.linear_model._solvers import _threadpool_controller, minibatch_epoch
+from skadv.linear_model._solvers import _threadpool_controller
 from skadv.utils._dask import is_dask_array
 
 # Partial sums that come back to the client in one evaluation, in floats: up
@@ -137,6 +141,14 @@ def _block_terms(x, labels, s, params, positive, labelling):
     return np.concatenate(([loss, grad_b, grad_r], grad_w))
 
 
+def _group_terms(xs, labels, weights, params, positive, labelling):
+    """The partial sums of several blocks, one vector per block, in order."""
+    return [
+        _block_terms(x, labels_k, s, params, positive, labelling)
+        for x, labels_k, s in zip(xs, labels, weights)
+    ]
+
+
 def _add_in_order(*parts):
     total = np.array(parts[0], dtype=np.float64)
     for part in parts[1:]:
@@ -201,11 +213,16 @@ class DaskFitData:
             check_classification_targets(y)
             classes, codes = np.unique(y, return_inverse=True)
             codes = codes.astype(np.min_scalar_type(max(len(classes) - 1, 0)))
-            self.labels = row_pieces(self._persisted(codes), X, "y")
+            y = self._persisted(codes)
+            self.labels = row_pieces(y, X, "y")
         sample_weight = check_weights(sample_weight, X)
         if isinstance(sample_weight, np.ndarray):
             sample_weight = self._persisted(sample_weight)
         self.s = weight_pieces(sample_weight, X)
+        # The dask arrays behind the pieces, to find their persisted blocks.
+        self._sources = (X, y, sample_weight)
+        self._grouping = None
+        self._grouping_lock = threading.Lock()
         summaries = dask.compute(
             *[
                 dask.delayed(_block_summary, pure=True)(
@@ -300,6 +317,35 @@ class DaskFitData:
     def _pieces(self):
         return zip(self.x, self.labels, self.s)
 
+    def worker_groups(self):
+        """The groups of blocks evaluated by one task each, or None.
+
+        Found once per fit (and client): when every block of ``X`` is
+        persisted on the active ``distributed`` client, in memory on a worker
+        (the first one named, when several hold it), each worker's blocks are
+        split into as many runs as it has threads. ``y`` and the sample
+        weights must be persisted too, wherever they are, or in memory. The
+        partial sums still come back one per block and are added in the order
+        of the blocks: the result is that of one task per block, to the bit.
+
+        Returns
+        -------
+        groups : list of (str, list of int) or None
+            The address of a worker and the indices of the blocks it holds;
+            None when the evaluations go one task per block.
+        """
+        grouping = self._grouping_on(_active_client())
+        return None if grouping is None else grouping[0]
+
+    def _grouping_on(self, client):
+        # (groups, pieces) on ``client``, or None; computed once per client.
+        if client is None:
+            return None
+        with self._grouping_lock:
+            if self._grouping is None or self._grouping[0] is not client:
+                self._grouping = (client, find_groups(client, *self._sources))
+            return self._grouping[1]
+
     def unbounded_problems(self, coef, intercept, eps):
         """Problems under which every weighted sample keeps a positive margin.
 
@@ -376,6 +422,38 @@ class DaskDesign:
             ]
         return parts
 
+    def _grouped_terms(self, client, groups, pieces, params):
+        """The partial sums of one evaluation, one task per group of blocks."""
+        xs, labels, weights = pieces
+        if params.shape[0] > _INLINE_FLOATS:
+            (params,) = client.scatter([params], hash=False, broadcast=True)
+        futures = [
+            client.submit(
+                _group_terms,
+                [xs[k] for k in blocks],
+                [labels[k] for k in blocks],
+                [weights[k] for k in blocks],
+                params,
+                self.positive,
+                self.data.labelling,
+                # A worker lost during the fit: another one computes the group.
+                workers=[address],
+                allow_other_workers=True,
+                pure=False,
+            )
+            for address, blocks in groups
+        ]
+        try:
+            results = client.gather(futures)
+        except BaseException:
+            client.cancel(futures)
+            raise
+        parts = [None] * len(xs)
+        for (_, blocks), result in zip(groups, results):
+            for k, part in zip(blocks, result):
+                parts[k] = part
+        return parts
+
     def loss_and_gradient(self, w, b, r, rows=None, out=None):
         """Data term and its partial derivatives, summed over the blocks."""
         import dask
@@ -386,7 +464,14 @@ class DaskDesign:
             raise FitInterrupted("Another one-vs-rest problem failed.")
         params = np.concatenate(([float(b), float(r)], np.asarray(w, dtype=float)))
         try:
-            total = _add_in_order(*dask.compute(*self._graph(params)))
+            client = _active_client()
+            grouping = self.data._grouping_on(client)
+            n_floats = len(self.data.x) * (self.n_features + 3)
+            if grouping is not None and n_floats <= _CLIENT_FLOATS:
+                parts = self._grouped_terms(client, *grouping, params)
+            else:
+                parts = dask.compute(*self._graph(params))
+            total = _add_in_order(*parts)
         except Exception as exc:
             note_incomplete(exc)
             raise
@@ -397,59 +482,19 @@ class DaskDesign:
         return float(total[0]), grad_w, float(total[1]), float(total[2])
 
 
-def block_epoch(data, k, make_problem, *, solver, learning_rate, batch_size):
-    """An epoch of the minibatch solver as one pass over the blocks of ``X``.
+def _active_client():
+    """The ``distributed.Client`` that is the default scheduler, or None."""
+    from dask.base import get_scheduler
 
-    The blocks are computed in order, one at a time (the next one while the
-    current one is trained on), and each block's rows are shuffled within the
-    block; the steps are those of an epoch over the full data (the data term
-    scaled by its total weight and number of rows). With a single block it is
-    the in-memory epoch.
-
-    Parameters
-    ----------
-    data : DaskFitData
-    k : int
-        The binary problem.
-    make_problem : callable
-        ``make_problem(X_block, y_pm, weights)`` returns its BinaryProblem.
-    solver, learning_rate, batch_size
-        As for :func:`~skadv.linear_model._solvers.minibatch_epoch`.
-
-    Returns
-    -------
-    run_epoch : callable
-        ``run_epoch(state, rng)``, for
-        :func:`~skadv.linear_model._solvers.fit_minibatch`.
-    """
-
-    def run_epoch(state, rng):
-        total, n_batches = 0.0, 0
-        for x, y_pm, weights in data.blocks(k):
-            mean = minibatch_epoch(
-                make_problem(x, y_pm, weights),
-                state,
-                solver=solver,
-                learning_rate=learning_rate,
-                batch_size=batch_size,
-                rng=rng,
-                total_weight=data.total_weight,
-                n_samples=data.n_samples,
-            )
-            batches = -(-x.shape[0] // batch_size)
-            total += mean * batches
-            n_batches += batches
-        return total / max(n_batches, 1)
-
-    return run_epoch
+    client = getattr(get_scheduler(), "__self__", None)
+    if type(client).__module__.partition(".")[0] != "distributed":
+        return None
+    return client
 
 
 def _on_a_cluster():
     """Whether the default scheduler is a ``distributed.Client``."""
-    from dask.base import get_scheduler
-
-    client = getattr(get_scheduler(), "__self__", None)
-    return type(client).__module__.partition(".")[0] == "distributed"
+    return _active_client() is not None
 
 
 def solve_all(solve, n_problems, n_jobs):
