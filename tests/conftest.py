@@ -62,3 +62,22 @@ def blobs():
     from _small_models import scaled_blobs
 
     return scaled_blobs()
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A client of an in-process LocalCluster of 2 workers of 1 thread each.
+
+    Module-scoped: the dask tests of a module share it. Skips where
+    ``distributed`` is not installed.
+    """
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    )
+    client = distributed.Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

@@ -27,19 +27,6 @@ CHUNKS = 70
 OBJECTIVE_RTOL = 1e-8
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
 @pytest.fixture(params=["threads", "distributed"])
 def scheduler(request):
     """Run the test on the threaded scheduler, then on a cluster's client."""

@@ -33,19 +33,6 @@ CHUNKS = 13
 RTOL = 1e-12
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
-    )
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
 @pytest.fixture(params=["distributed", "threads"])
 def scheduler(request, client):
     """Run the test on the cluster's client, then on the threaded scheduler."""

@@ -49,16 +49,6 @@ def _cluster_client(processes):
 
 
 @pytest.fixture(scope="module")
-def client():
-    cluster, client = _cluster_client(processes=False)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
-@pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(240, 6)) * [1.0, 2.0, 0.5, 1.0, 3.0, 1.0]
