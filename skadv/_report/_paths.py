@@ -43,6 +43,8 @@ class Paths:
         ``{"kind", "column", "message"}`` entries about the sweep.
     no_more_concise : bool
         Whether the chosen epsilon is 0.
+    fixed_epsilon : bool
+        Whether the epsilon was imposed by the user rather than chosen.
     """
 
     paths: dict
@@ -52,6 +54,7 @@ class Paths:
     equal_accuracy: object
     warnings: list = field(default_factory=list)
     no_more_concise: bool = False
+    fixed_epsilon: bool = False
 
 
 def _all_zero(coefs):
@@ -271,4 +274,5 @@ def sweep_paths(pipeline, X, y, *, grids, fixed, tolerance, cv, baseline, n_jobs
         equal_accuracy=_equal_accuracy(result),
         warnings=found,
         no_more_concise=epsilon == 0.0,
+        fixed_epsilon=fixed["epsilon"] is not None,
     )

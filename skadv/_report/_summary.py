@@ -117,7 +117,7 @@ def build_summary(table, settings, split, paths, results, grouping, timing):
         },
         "epsilon": paths.epsilon,
         "l1_lambda": paths.l1_lambda,
-        "epsilon_rule": "fixed" if settings_fixed(settings) else "recipe",
+        "epsilon_rule": "fixed" if paths.fixed_epsilon else "recipe",
         "no_more_concise": bool(paths.no_more_concise),
         "impact_threshold": float(threshold),
         "models": {
@@ -138,10 +138,3 @@ def build_summary(table, settings, split, paths, results, grouping, timing):
         },
         "timing_s": {key: round(float(value), 3) for key, value in timing.items()},
     }
-
-
-def settings_fixed(settings):
-    """Whether the epsilon was imposed (a single value given) rather than chosen."""
-    from ._epsilon import parse_epsilon
-
-    return parse_epsilon(settings["epsilon_option"])[1] is not None

@@ -256,9 +256,9 @@ def dask_integrated_gradients(
     Parameters
     ----------
     estimator : estimator, Pipeline or torch.nn.Module
-        The model. A Pipeline's preprocessing is applied to ``X`` as a whole
-        first (see :func:`model_inputs`); its final estimator explains each
-        block.
+        The model. A Pipeline's fitted preprocessing is applied to each
+        block of ``X`` lazily (see :func:`model_inputs`); its final estimator
+        explains each block.
     X : dask.array.Array of shape (n_samples, ...)
         Inputs, dense or with scipy.sparse CSR chunks; chunks along other axes
         than the first are merged.
