@@ -1,16 +1,20 @@
 """The Gini index of attribution vectors, a measure of their concentration."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import validate_params
+from sklearn.utils._param_validation import Interval, validate_params
 
 
 @validate_params(
-    {"a": ["array-like"], "axis": [Integral]},
+    {
+        "a": ["array-like"],
+        "axis": [Integral],
+        "offset": [Interval(Real, 0, None, closed="left")],
+    },
     prefer_skip_nested_validation=True,
 )
-def gini_index(a, *, axis=-1):
+def gini_index(a, *, axis=-1, offset=0.0):
     """Gini index of ``|a|`` along an axis (Hurley and Rickard, 2009).
 
     With ``v = |a|`` sorted in non-decreasing order ``v_(1) <= ... <= v_(d)``,
@@ -42,6 +46,15 @@ def gini_index(a, *, axis=-1):
         Attributions; their absolute values are used. Must be finite.
     axis : int, default=-1
         Axis holding the ``d`` entries of each vector.
+    offset : float, default=0.0
+        Non-negative constant added to every ``|a_i|`` before the index is
+        taken. The official code of Chalasani et al. (2020) adds ``1e-7``
+        (``One-layer-Experiments/advtrain/model_metrics.py`` and
+        ``DNN-Experiments/MNIST/utils.py``, function ``gini``), which makes
+        the index depend on the scale of the attributions: entries far below
+        the offset count as ``offset``, so a vector with a few large entries
+        and many tiny ones scores much lower than without it. The all-zero
+        vector then has ``G = 0`` like any constant vector.
 
     Returns
     -------
@@ -57,6 +70,10 @@ def gini_index(a, *, axis=-1):
     0.75
     >>> gini_index([[1.0, 2.0], [0.0, 0.0]]).tolist()
     [0.16666666666666663, 0.0]
+    >>> gini_index([1e-6, 0.0, 0.0, 0.0])
+    0.75
+    >>> round(gini_index([1e-6, 0.0, 0.0, 0.0], offset=1e-7), 4)
+    0.5357
     """
     v = np.asarray(a)
     if v.dtype == object or not (np.issubdtype(v.dtype, np.number) or v.dtype == bool):
@@ -75,6 +92,8 @@ def gini_index(a, *, axis=-1):
         raise ValueError("The Gini index needs at least one entry along axis.")
     if not np.all(np.isfinite(v)):
         raise ValueError("a must be finite (no NaN or infinity).")
+    if offset:
+        v = v + float(offset)
     # G is scale invariant, so dividing each vector by its largest entry changes
     # nothing but the range: the sum can no longer overflow (entries near 1e308)
     # and the weighted sum can no longer underflow (subnormal entries).
