@@ -17,37 +17,24 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 
-from skadv.datasets import load_spambase
-
 from ._paper_common import (
     DATASET_LABELS,
     IMAGES,
     MODEL_KINDS,
     PROFILES,
-    TABULAR,
-    published_cell,
 )
 from ._paper_constants import (
-    ADAM_EPOCHS,
     ADVERSARIAL_EPOCHS,
     FIGURE_GINI_GAPS,
     IMAGE_EPSILON,
     MADRY_MNIST_ROBUST,
     NATURAL_EPOCHS,
-    PAPER_TABULAR,
-    TABULAR_EPSILON,
     TRAIN_IMAGES,
     pgd_steps,
 )
+from ._paper_discussion_tabular import TABULAR_TEMPLATE, tabular_discussion
 from ._paper_images import IMAGE_L1
-from ._paper_tabular import EXACT_RIDGE, RECIPES
 
-# Results of side experiments that the script does not run again; the quick
-# discussion quotes them. Spambase without standardisation: the natural
-# model's Gini on raw features, and the accuracy of the L1 and adversarial
-# models on features min-max scaled to [0, 1].
-SPAMBASE_RAW_GINI = 0.92
-SPAMBASE_MINMAX_ACCURACY = 0.60
 # A quick-mode trial on MNIST: Gini and robust accuracy of the adversarial model
 # after growing numbers of epochs at the full epsilon.
 EPOCH_TRIAL = {
@@ -68,8 +55,6 @@ L1_TRIAL = {
 # Weights of the dense layer of the Madry CNN: 7 x 7 x 64 pooled features, 1024
 # units (appendix J.1).
 DENSE_WEIGHTS = 7 * 7 * 64 * 1024
-# Two splits whose Gini differ by less than this count as "within" each other.
-CLOSE_GINI = 0.01
 # The words the discussion uses for the Fashion-MNIST classes, in label order.
 FASHION_NOUNS = (
     "T-shirt",
@@ -84,73 +69,6 @@ FASHION_NOUNS = (
     "ankle boot",
 )
 _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight")
-
-_TABULAR = """
-**Tabular data: the paper's claim holds, and the exact solver does at least as
-well as the paper.**
-
-- *Mushroom.* The paper's Adam recipe reproduces the published numbers
-  (natural {m_p_nat} vs {m_pub_nat}; L1 {m_p_l1} vs {m_pub_l1};
-  adversarial {m_p_adv} vs {m_pub_adv}). skadv's exact solver gives the
-  adversarial model a **higher accuracy ({m_e_adv_acc}) and a higher Gini
-  ({m_e_adv_gini}) than the paper's model ({m_pub_adv})**, and a robust
-  accuracy of {m_e_adv_robust} at ε = {eps} (exact, not an attack). The exact
-  L1 model is slightly more accurate and sparser than the paper's
-  ({m_e_l1} vs {m_pub_l1}).
-- *Spambase: preprocessing.* We standardise the features (StandardScaler on the
-  training split) and measure ε = {eps} in standard units. The paper does not
-  say, but its numbers decide it. With raw features (percentages, run lengths
-  up to {max_run_length}) most entries of an e-mail are exactly zero, so |x ⊙ w|
-  is sparse whatever w is: a natural model gets a Gini of about {raw_gini},
-  far from the published {s_pub_nat_gini}, and ε = {eps} is a large budget for
-  a word frequency but a negligible one for a run length. With min-max scaling
-  to [0, 1], ε = {eps} leaves the adversarial and L1 models at about
-  {minmax_acc} accuracy. Standardised features reproduce the published natural
-  model ({s_p_nat} with the paper's recipe vs {s_pub_nat}).
-- *Spambase: results.* With the paper's recipe the ordering of the paper is
-  reproduced: natural {s_p_nat_gini} < L1 {s_p_l1_gini} < adversarial
-  {s_p_adv_gini} (paper: {s_pub_nat_gini} < {s_pub_l1_gini} <
-  {s_pub_adv_gini}), i.e. our L1 and adversarial models are sparser than the
-  paper's by about {s_sparser}. With the exact solver, adversarial
-  ({s_e_adv_gini}) again beats L1 ({s_e_l1_gini}) and natural ({s_e_nat_gini}).
-- *Where we fall short: Spambase accuracy.* Our L1 and adversarial models reach
-  {s_l1_acc_span} and {s_adv_acc_span} (the two recipes), against the paper's
-  {s_pub_l1_acc} and {s_pub_adv_acc}. The exact optimum has the same accuracy
-  as the Adam iterate, so this is not an optimisation problem, and over our
-  {n_splits} splits the adversarial accuracy ranges from {s_e_adv_acc_min} to
-  {s_e_adv_acc_max} (exact) and from {s_p_adv_acc_min} to {s_p_adv_acc_max}
-  (the paper's recipe): the paper's single split sits slightly above that
-  range. A split-to-split spread of ±{s_spread} explains most of the gap; the
-  rest may come from details the paper does not give (whether the split was
-  stratified, whether the scaler saw the test rows). Trading a little Gini for
-  accuracy is possible with a smaller ε.
-- *The paper's recipe is followed exactly:* every Adam model runs exactly
-  {adam_epochs} epochs (`max_iter={adam_epochs}` with
-  `n_iter_no_change={adam_epochs}`, so the early stop cannot fire; the script
-  checks `n_iter_ == {adam_epochs}` and logs the expected ConvergenceWarning).
-  The exact optimum, which does not depend on such details, gives the same
-  picture.
-- *The natural Spambase model depends on when training stops.* The exact,
-  essentially unpenalised optimum (ridge {ridge} on the mean loss) has a Gini
-  of {s_e_nat_gini_spread}, much higher than the {adam_epochs}-epoch Adam
-  iterate ({s_p_nat_gini}) and the paper ({s_pub_nat_gini}). The optimum leans
-  on a few rare, near-separating words: on the first split it puts a weight of
-  {w_george} on `word_freq_george` (the first name of the donor of the
-  non-spam mails) and {w_cs} on `word_freq_cs` (‖w‖₁ = {nat_l1_norm}, against
-  {adv_l1_norm} for the adversarial model), so whenever those words occur they
-  dominate the attributions. The same optimum is fragile: its exact robust
-  accuracy at ε = {eps} is {s_e_nat_robust}, against {s_e_adv_robust} for the
-  adversarial model. On {n_close} of the {n_splits} splits its Gini comes
-  within {close_gini} of the adversarial model's, so the adversarial advantage
-  over natural training on Spambase is clear against the paper's recipe
-  ({s_p_gain}) but small against the exact unpenalised optimum ({s_e_gain} on
-  average).
-- For a linear model adversarial training is an L1-like penalty inside the
-  loss, ε‖w‖₁ (Lemma 2), so L1 and adversarial models being close on tabular
-  data is expected; adversarial training wins by weighting the penalty by the
-  examples near the decision boundary, and it also gives by far the best
-  robust accuracy.
-"""
 
 _IMAGES = """
 **Images (quick mode only; the paper's schedule needs a GPU).**
@@ -213,7 +131,7 @@ discussed; the claim checks above are computed from them. This run took
 #: Every template. None holds a digit but in these references to the paper
 #: and to the command line: all numbers are fields.
 TEMPLATES = {
-    "tabular": _TABULAR,
+    "tabular": TABULAR_TEMPLATE,
     "images": _IMAGES,
     "closing": _CLOSING,
     "other": _OTHER,
@@ -273,9 +191,6 @@ class _Run:
         self.by_key = {(r.dataset, r.recipe, r.kind): r for r in results}
         self.images = {(r.dataset, r.kind): r for r in results if "CNN" in r.recipe}
 
-    def tab(self, dataset, recipe, kind):
-        return self.by_key[(dataset, RECIPES[recipe], kind)]
-
     def img(self, dataset, kind):
         return self.images[(dataset, kind)]
 
@@ -286,140 +201,6 @@ def _mean(values):
 
 def _acc_gini(result):
     return f"{_pct(_mean(result.accuracy))} / {_mean(result.gini):.3f}"
-
-
-def _mushroom_facts(run):
-    p = {k: run.tab("mushroom", "paper", k) for k in MODEL_KINDS}
-    e = {k: run.tab("mushroom", "exact", k) for k in MODEL_KINDS}
-    pub_acc, pub_gini = PAPER_TABULAR["mushroom"]["adversarial"]
-    adv_acc, adv_gini = _mean(e["adversarial"].accuracy), _mean(e["adversarial"].gini)
-    _claim(
-        adv_acc > pub_acc and adv_gini > pub_gini,
-        "the exact adversarial Mushroom model beats the paper's",
-    )
-    l1_acc, l1_gini = PAPER_TABULAR["mushroom"]["l1"]
-    _claim(
-        _mean(e["l1"].accuracy) > l1_acc and _mean(e["l1"].gini) > l1_gini,
-        "the exact L1 Mushroom model is more accurate and sparser than the paper's",
-    )
-    facts = {f"m_p_{k[:3]}": _acc_gini(p[k]) for k in MODEL_KINDS}
-    facts.update({f"m_pub_{k[:3]}": published_cell("mushroom", k) for k in MODEL_KINDS})
-    facts.update(
-        m_e_adv_acc=_pct(adv_acc),
-        m_e_adv_gini=f"{adv_gini:.3f}",
-        m_e_adv_robust=_pct(_mean(e["adversarial"].robust_accuracy)),
-        m_e_l1=_acc_gini(e["l1"]),
-    )
-    return facts
-
-
-def _spambase_gini_facts(p, e):
-    """The Gini of the Spambase models against the paper's, and their order."""
-    pub = {k: PAPER_TABULAR["spambase"][k] for k in MODEL_KINDS}
-    gp = {k: _mean(p[k].gini) for k in MODEL_KINDS}
-    ge = {k: _mean(e[k].gini) for k in MODEL_KINDS}
-    _claim(
-        gp["natural"] < gp["l1"] < gp["adversarial"],
-        "with the paper's recipe the Spambase Gini ordering of the paper holds",
-    )
-    _claim(
-        ge["adversarial"] > max(ge["l1"], ge["natural"]),
-        "with the exact solver the adversarial Spambase model is the sparsest",
-    )
-    sparser = [gp[k] - pub[k][1] for k in ("l1", "adversarial")]
-    _claim(min(sparser) > 0, "our L1 and adversarial Spambase models are sparser")
-    facts = {f"s_p_{k[:3]}_gini": f"{gp[k]:.3f}" for k in MODEL_KINDS}
-    facts.update({f"s_e_{k[:3]}_gini": f"{ge[k]:.3f}" for k in MODEL_KINDS})
-    facts.update({f"s_pub_{k[:3]}_gini": f"{pub[k][1]:g}" for k in MODEL_KINDS})
-    facts["s_sparser"] = f"{np.mean(sparser):.2f}"
-    return facts
-
-
-def _spambase_accuracy_facts(p, e):
-    """Where the Spambase accuracy falls short of the paper's, and by how much."""
-    pub = {k: PAPER_TABULAR["spambase"][k][0] for k in MODEL_KINDS}
-    facts = {}
-    for kind in ("l1", "adversarial"):
-        means = sorted(_mean(r[kind].accuracy) for r in (e, p))
-        low, high = (_fixed(100 * m, 1) for m in means)
-        facts[f"s_{kind[:3]}_acc_span"] = f"{low}%" if low == high else f"{low}-{high}%"
-        facts[f"s_pub_{kind[:3]}_acc"] = f"{100 * pub[kind]:g}%"
-        _claim(means[1] < pub[kind], f"our {kind} Spambase models fall short")
-    for name, results in (("e", e), ("p", p)):
-        accuracy = results["adversarial"].accuracy
-        facts[f"s_{name}_adv_acc_min"] = _pct(min(accuracy))
-        facts[f"s_{name}_adv_acc_max"] = _pct(max(accuracy))
-        _claim(
-            max(accuracy) < pub["adversarial"],
-            "the paper's single split sits above our range of adversarial accuracy",
-        )
-    spread = np.mean([np.std(r["adversarial"].accuracy, ddof=1) for r in (e, p)])
-    points = round(100 * spread)
-    facts["s_spread"] = f"{points} point{'s' if points != 1 else ''}"
-    return facts
-
-
-def _spambase_natural_facts(p, e):
-    """The exact natural Spambase model: sparse, leaning on a few words, fragile."""
-    nat, adv = e["natural"], e["adversarial"]
-    coef = nat.extra["first_split_coef"]
-    largest = sorted(coef, key=lambda name: -abs(coef[name]))[:2]
-    _claim(
-        sorted(largest) == ["word_freq_cs", "word_freq_george"],
-        "the exact natural Spambase model leans most on word_freq_george and cs",
-    )
-    _claim(
-        _mean(nat.gini) > _mean(p["natural"].gini),
-        "the exact natural Spambase model is sparser than the Adam iterate",
-    )
-    close = np.abs(np.subtract(adv.gini, nat.gini)) < CLOSE_GINI
-    gains = {
-        name: _mean(r["adversarial"].gini) - _mean(r["natural"].gini)
-        for name, r in (("e", e), ("p", p))
-    }
-    return {
-        "ridge": _sci(EXACT_RIDGE),
-        "s_e_nat_gini_spread": (
-            f"{_mean(nat.gini):.3f} ± {np.std(nat.gini, ddof=1):.2f}"
-        ),
-        "w_george": f"{coef['word_freq_george']:.1f}".replace("-", "−"),
-        "w_cs": f"{coef['word_freq_cs']:.1f}".replace("-", "−"),
-        "nat_l1_norm": f"{nat.extra['coef_l1'][0]:.2g}",
-        "adv_l1_norm": f"{adv.extra['coef_l1'][0]:.2g}",
-        "s_e_nat_robust": _pct(_mean(nat.robust_accuracy), 0),
-        "s_e_adv_robust": _pct(_mean(adv.robust_accuracy), 0),
-        "n_close": _word(int(close.sum())),
-        "close_gini": f"{CLOSE_GINI:g}",
-        "s_p_gain": f"{gains['p']:+.2f}",
-        "s_e_gain": f"{gains['e']:+.3f}",
-    }
-
-
-def _tabular_facts(run):
-    p = {k: run.tab("spambase", "paper", k) for k in MODEL_KINDS}
-    e = {k: run.tab("spambase", "exact", k) for k in MODEL_KINDS}
-    epochs = {
-        n
-        for dataset in TABULAR
-        for k in MODEL_KINDS
-        for n in run.tab(dataset, "paper", k).extra["n_iter"]
-    }
-    _claim(epochs == {ADAM_EPOCHS}, "every Adam model runs exactly its epochs")
-    facts = {
-        **_mushroom_facts(run),
-        **_spambase_gini_facts(p, e),
-        **_spambase_accuracy_facts(p, e),
-        **_spambase_natural_facts(p, e),
-        "eps": f"{TABULAR_EPSILON:g}",
-        "max_run_length": f"{load_spambase().data.max():,.0f}",
-        "raw_gini": f"{SPAMBASE_RAW_GINI:g}",
-        "minmax_acc": _pct(SPAMBASE_MINMAX_ACCURACY, 0),
-        "s_p_nat": _acc_gini(p["natural"]),
-        "s_pub_nat": published_cell("spambase", "natural"),
-        "n_splits": _word(len(e["natural"].accuracy)),
-        "adam_epochs": ADAM_EPOCHS,
-    }
-    return facts
 
 
 def _image_model_facts(run):
@@ -567,7 +348,7 @@ def discussion(record, results):
     if record["mode"] != "quick" or len(datasets) < 4 or not record["figure"]:
         return _rewrap(_OTHER.format(mode=record["mode"], minutes=minutes))
     run, schedule = _Run(results), _paper_schedule_facts()
-    text = _TABULAR.format(**_tabular_facts(run)) + _IMAGES.format(
+    text = tabular_discussion(record, results, _pct) + _IMAGES.format(
         **_image_facts(run, record, PROFILES["quick"]), **schedule
     )
     device = record["environment"].get("device", "")

@@ -49,12 +49,10 @@ from ._cli import (
     environment_lines,
     write_text,
 )
-from ._paper_constants import (
-    ADAM_BATCH_SIZE,
-    ADAM_EPOCHS,
-    ADAM_LEARNING_RATE,
-    TABULAR_EPSILON,
-)
+from ._paper_constants import TABULAR_EPSILON
+from ._paper_recipe import RECIPE_BATCH as ADAM_BATCH_SIZE
+from ._paper_recipe import RECIPE_EPOCHS as ADAM_EPOCHS
+from ._paper_recipe import RECIPE_LEARNING_RATE as ADAM_LEARNING_RATE
 
 EPS = TABULAR_EPSILON
 SIZES = {

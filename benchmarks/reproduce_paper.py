@@ -13,9 +13,14 @@ Usage, from the repository root::
     python -m benchmarks.reproduce_paper --smoke --output /tmp/paper.md
 
 ``--quick`` and ``--full`` write ``benchmarks/results/paper.md``, the raw
-results it is rendered from (``paper.json`` beside it) and
-``benchmarks/results/paper_saliency.png`` unless ``--output`` / ``--figure``
-say otherwise; ``--smoke`` (tiny sizes, for tests) writes only where told.
+results it is rendered from (``paper.json`` beside it),
+``benchmarks/results/paper_saliency.png`` and ``paper_frontier.png`` unless
+``--output`` / ``--figure`` / ``--frontier-figure`` say otherwise; ``--smoke``
+(tiny sizes, for tests) writes only where told. ``--json PATH`` also writes
+the tabular headline numbers as ``{dataset: {model: {column: {"accuracy",
+"gini", "gini_offset"}}}}`` for the columns ``published``, ``recipe`` (the
+official recipe with Adam, the optimizer of the published result files) and
+``exact``.
 The image files are read from ``$SKADV_DATA`` (else ``shared/data`` beside the
 checkout) unless ``--data-home`` names another folder; ``--checksums`` vouches
 for a copy that is not the published one (see ``_image_data.py``).
@@ -77,6 +82,21 @@ def parse_args(argv=None):
         "--smoke draws none unless given).",
     )
     parser.add_argument(
+        "--frontier-figure",
+        type=Path,
+        default=None,
+        help="PNG of the equal-accuracy comparison (default: beside the default "
+        "output; --smoke draws none unless given).",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the tabular headline numbers (published, official "
+        "recipe, exact optimum) to this JSON file.",
+    )
+    parser.add_argument(
         "--seed", type=int, default=0, help="seed of the image models and subsets."
     )
     parser.add_argument(
@@ -103,8 +123,11 @@ def _with_defaults(args):
     if args.mode != "smoke":
         if args.output is None:
             args.output = RESULTS / "paper.md"
-        if args.figure is None and args.output == RESULTS / "paper.md":
-            args.figure = RESULTS / "paper_saliency.png"
+        if args.output == RESULTS / "paper.md":
+            if args.figure is None:
+                args.figure = RESULTS / "paper_saliency.png"
+            if args.frontier_figure is None:
+                args.frontier_figure = RESULTS / "paper_frontier.png"
     if args.device is None:
         args.device = "auto" if args.mode == "full" else "cpu"
     if args.threads is None and args.mode != "full":
@@ -119,12 +142,14 @@ def _device_description(results):
 
 def _run(args, profile):
     """Train and evaluate; the results, preprocessing texts and figure data."""
-    results, preprocessing, figure_data = [], {}, {}
+    results, preprocessing, figure_data, frontier = [], {}, {}, {}
     tabular = [d for d in args.datasets if d in TABULAR]
     if tabular:
+        from ._paper_frontier import run_frontier
         from ._paper_tabular import PREPROCESSING, run_tabular
 
         results += run_tabular(profile, tabular)
+        frontier = run_frontier(profile, tabular)
         preprocessing.update({d: PREPROCESSING[d] for d in tabular})
 
     images = [d for d in args.datasets if d in IMAGES]
@@ -146,7 +171,7 @@ def _run(args, profile):
         )
         results += image_results
         preprocessing.update({d: IMAGE_PREPROCESSING[d] for d in images})
-    return results, preprocessing, figure_data
+    return results, preprocessing, figure_data, frontier
 
 
 def main(argv=None):
@@ -158,7 +183,7 @@ def main(argv=None):
         return
     profile = PROFILES[args.mode]
     start = time.perf_counter()
-    results, preprocessing, figure_data = _run(args, profile)
+    results, preprocessing, figure_data, frontier = _run(args, profile)
 
     figure_link, examples = None, {}
     if args.figure is not None and figure_data:
@@ -168,6 +193,14 @@ def main(argv=None):
         if args.output is not None:
             figure_link = os.path.relpath(args.figure, args.output.parent)
         print(f"wrote {args.figure}")
+    frontier_link = None
+    if args.frontier_figure is not None and frontier:
+        from ._paper_frontier_figure import frontier_figure
+
+        frontier_figure(frontier, args.frontier_figure)
+        if args.output is not None:
+            frontier_link = os.path.relpath(args.frontier_figure, args.output.parent)
+        print(f"wrote {args.frontier_figure}")
 
     elapsed = time.perf_counter() - start
     # Everything the report says comes from this record: the test-suite renders
@@ -180,8 +213,15 @@ def main(argv=None):
         "preprocessing": preprocessing,
         "figure": figure_link,
         "figure_examples": examples,
+        "frontier_figure": frontier_link,
+        "frontier": frontier,
         "results": [r.to_dict() for r in results],
     }
+    if args.json is not None:
+        from ._paper_report_tabular import headline_json
+
+        write_text(args.json, json.dumps(headline_json(results), indent=1) + "\n")
+        print(f"wrote {args.json}")
     if args.output is None:
         print(render_report(record))
     else:
