@@ -6,6 +6,7 @@ Every script is a module of this package, run from the repository root::
     python -m benchmarks.bench_ig --quick
     python -m benchmarks.bench_nets --quick
     python -m benchmarks.reproduce_paper --quick
+    bash benchmarks/gpu_check.sh        # on a machine with a CUDA GPU
 
 Each accepts ``--smoke`` (tiny sizes, seconds, meaningless numbers), ``--quick``
 and ``--output PATH`` (see :mod:`benchmarks._cli`) and writes a Markdown table to
