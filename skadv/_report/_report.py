@@ -424,7 +424,7 @@ default="mushroom"
         reference when missing, and the report says so); a single value is
         used as given (the sweep then holds 0 and that value).
     test_size : float, default=0.3
-        Share of rows held out for the test split (the paper's 70/30).
+        Share of rows held out for the test split.
     random_state : int, default=0
         Seed of the split and the folds.
     tolerance : float, default=0.02
