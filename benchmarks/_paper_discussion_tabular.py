@@ -9,9 +9,8 @@ constants, and what the words say about the numbers is checked with
 import numpy as np
 
 from ._paper_common import MODEL_KINDS, TABULAR
-from ._paper_constants import L1_LAMBDA, PAPER_TABULAR, TABULAR_EPSILON
+from ._paper_constants import GINI_OFFSET, L1_LAMBDA, PAPER_TABULAR, TABULAR_EPSILON
 from ._paper_recipe import (
-    GINI_OFFSET,
     RECIPE_CLEAN_EPOCHS,
     RECIPE_EPOCHS,
     RECIPE_INIT_STD,

@@ -2,7 +2,8 @@
 
 As in Figs. J.6/J.7 of the paper, the examples are test images that all three
 models classify correctly with high probability, and each map is titled with
-the Gini index of its attributions.
+the Gini index of its attributions, as the paper defines it and (in brackets)
+as the official code computes it.
 """
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 from skadv.inspection import SaliencyMapDisplay
 
 from ._paper_common import DATASET_LABELS, MODEL_KINDS, MODEL_LABELS
+from ._paper_images import official_gini
 
 IMAGE_SIDE = 28
 
@@ -38,8 +40,9 @@ def pick_examples(y, proba_by_kind, n_examples, threshold=0.9):
 def saliency_figure(figure_data, path, n_examples):
     """One row per example: the image, then the natural, L1 and adversarial IG.
 
-    Returns ``{dataset: [{"label": ..., "gini": {kind: ...}}, ...]}``, the
-    examples shown and the Gini index of each of their maps.
+    Returns ``{dataset: [{"label": ..., "gini": {kind: ...}, "gini_offset":
+    {kind: ...}}, ...]}``, the examples shown and the Gini index of each of
+    their maps, plain and in the official form.
     """
     import matplotlib
 
@@ -68,8 +71,16 @@ def saliency_figure(figure_data, path, n_examples):
             images=data["X"][rows].reshape(shape),
             model_names=[MODEL_LABELS[kind] for kind in MODEL_KINDS],
         ).plot(axes=block)
+        official = official_gini(attributions.reshape(len(MODEL_KINDS), len(rows), -1))
         for ax, row in zip(block[:, 0], rows):
             ax.set_title(f"{DATASET_LABELS[name]}, label {data['y'][row]}")
+        for m, kind in enumerate(MODEL_KINDS):
+            for i, ax in enumerate(block[:, 1 + m]):
+                ax.set_title(
+                    f"{MODEL_LABELS[kind]}\nGini {display.gini_[m, i]:.4f} "
+                    f"({official[m, i]:.4f})",
+                    fontsize="small",
+                )
         examples[name] = [
             {
                 "label": int(data["y"][row]),
@@ -77,11 +88,17 @@ def saliency_figure(figure_data, path, n_examples):
                     kind: float(display.gini_[m, i])
                     for m, kind in enumerate(MODEL_KINDS)
                 },
+                "gini_offset": {
+                    kind: float(official[m, i]) for m, kind in enumerate(MODEL_KINDS)
+                },
             }
             for i, row in enumerate(rows)
         ]
         start += len(rows)
-    fig.suptitle("Integrated Gradients of the true-class probability")
+    fig.suptitle(
+        "Integrated Gradients of the true-class logit; "
+        "Gini index (official form in brackets)"
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.98))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)

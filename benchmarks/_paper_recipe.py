@@ -40,6 +40,8 @@ from sklearn.model_selection import train_test_split
 
 from skadv.inspection import gini_index
 
+from ._paper_constants import GINI_OFFSET
+
 RECIPE_EPOCHS = 30
 RECIPE_BATCH = 32
 RECIPE_LEARNING_RATE = 0.01
@@ -47,9 +49,8 @@ RECIPE_CLEAN_EPOCHS = 2
 RECIPE_INIT_STD = 0.05
 OFFICIAL_SEED = 312
 SPLIT_TEST_SIZE = 0.2
-IG_STEPS = 20
+TABULAR_IG_STEPS = 20
 IG_MAX_ROWS = 1000
-GINI_OFFSET = 1e-7
 # Keras's epsilon: the clipping of the cross-entropy and Adam's epsilon.
 _KERAS_EPSILON = 1e-7
 _FTRL_INITIAL_ACCUMULATOR = 0.1
@@ -211,7 +212,7 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
-def official_integrated_gradients(w, b, X, n_steps=IG_STEPS):
+def official_integrated_gradients(w, b, X, n_steps=TABULAR_IG_STEPS):
     """IG of ``sigmoid(x @ w + b)`` from zero, with ``n_steps`` left-Riemann nodes.
 
     The gradient at ``alpha * x`` is ``s'(b + alpha x.w) * w``, so the rule is

@@ -11,10 +11,15 @@ from ._paper_common import (
     TABULAR,
     Result,
 )
-from ._paper_constants import IMAGE_EPSILON, MADRY_MNIST_ROBUST, PAPER_TABULAR
+from ._paper_constants import (
+    GINI_OFFSET,
+    IMAGE_EPSILON,
+    MADRY_MNIST_ROBUST,
+    PAPER_TABULAR,
+)
 from ._paper_discussion import discussion
 from ._paper_frontier import N_MATCHED
-from ._paper_recipe import GINI_OFFSET, IG_MAX_ROWS, IG_STEPS, OFFICIAL_SEED
+from ._paper_recipe import IG_MAX_ROWS, OFFICIAL_SEED, TABULAR_IG_STEPS
 from ._paper_report_tabular import equal_accuracy_table, three_column_table
 
 # 1e-07 written as a reader writes it
@@ -151,7 +156,7 @@ def _tabular_parts(record, results, seeds):
         f"({_seed_list(seeds)}; {OFFICIAL_SEED} is the official one) and scored "
         "as the official code scores it: accuracy on the whole test split; "
         "Integrated Gradients of the predicted probability of class 1 from the "
-        f"zero baseline, {IG_STEPS} left-Riemann steps, on the first "
+        f"zero baseline, {TABULAR_IG_STEPS} left-Riemann steps, on the first "
         f"{IG_MAX_ROWS:,} test rows; the mean Gini index of |IG| without the "
         f"offset (G) and with {GINI_TEXT} added to every entry (G+), the "
         "convention of the published numbers. Cells: accuracy / G / G+, "
@@ -213,8 +218,11 @@ def render_report(record):
         parts += [
             "## Images",
             "",
-            "Test accuracy / mean Gini index of the Integrated Gradients (G: "
-            "without offset, G+: the official convention) over the evaluated test "
+            "Test accuracy / mean Gini index of the Integrated Gradients of the "
+            "true-class logit from the all-black image, with the official rule "
+            "(nodes k/S for k = 1, ..., S − 1, weights 1/(S − 1); "
+            "`DNN-Experiments/MNIST/utils.py`), under both conventions (G: "
+            "without offset, G+: the official one) over the evaluated test "
             "images. For MNIST the paper's model is Madry et al.'s network, whose "
             f"published robust accuracy at ε = {IMAGE_EPSILON['mnist']:g} is "
             + ", ".join(f"{100 * v:.1f}% ({k})" for k, v in MADRY_MNIST_ROBUST.items())

@@ -60,15 +60,14 @@ from ._cli import (
     write_text,
 )
 from ._image_data import add_data_arguments
-from ._paper_constants import IMAGE_EPSILON, PGD_STEP_SIZE, pgd_steps
-from ._paper_images import IMAGE_L1, fit_natural, load_images
+from ._paper_constants import GINI_OFFSET, IMAGE_EPSILON, PGD_STEP_SIZE, pgd_steps
+from ._paper_images import IMAGE_L1, fit_natural, load_images, paper_ig_rule
 
 EPSILON = IMAGE_EPSILON["mnist"]
 #: The attributed output: the official MNIST code differentiates the logit of
 #: the true class (``output_input_gradient`` of its model), not a probability.
 IG_OUTPUT = "logit"
 #: The official code's offset of every |attribution| in its Gini index.
-OFFICIAL_GINI_OFFSET = 1e-7
 #: Probabilities of the CPU copy may differ from the device's by rounding only.
 PICKLE_TOLERANCE = 1e-9
 SEED = 0
@@ -143,17 +142,6 @@ def train_attack(schedule, eps):
     if schedule.train_attack_steps is None:
         return pgd_steps(eps), PGD_STEP_SIZE
     return schedule.train_attack_steps, 2.5 * eps / schedule.train_attack_steps
-
-
-def paper_ig_rule(n_steps):
-    """The official IG quadrature for networks, as ``(alphas, weights)``.
-
-    The official code evaluates the gradient at ``k / S`` for ``k = 1..S`` and
-    averages all but the last, so the nodes are ``1/S, ..., (S-1)/S``, each of
-    weight ``1 / (S - 1)``.
-    """
-    alphas = np.arange(1, n_steps) / n_steps
-    return alphas, np.full(n_steps - 1, 1.0 / (n_steps - 1))
 
 
 # ------------------------------------------------------------ pickle check
@@ -292,7 +280,7 @@ def evaluate(model, schedule, test):
         "accuracy": accuracy,
         "robust": float(robust),
         "gini": float(np.mean(gini_index(magnitudes))),
-        "gini_official": float(np.mean(gini_index(magnitudes + OFFICIAL_GINI_OFFSET))),
+        "gini_official": float(np.mean(gini_index(magnitudes, offset=GINI_OFFSET))),
         "eval_seconds": time.perf_counter() - start,
     }
 
@@ -449,12 +437,12 @@ def render(args, schedule, pickle_rows, mnist, times, argv):
         f"image, the official rule with S = {schedule.ig_steps} (nodes "
         f"1/S…(S−1)/S, weights 1/(S−1)), on the first {n_ig:,}",
         f"- Gini: mean over those images of `gini_index(|IG|)` and, as the "
-        f"official code computes it, of `gini_index(|IG| + {OFFICIAL_GINI_OFFSET:g})`",
+        f"official code computes it, of `gini_index(|IG| + {GINI_OFFSET:g})`",
         f"- adversarial epochs at ε = {EPSILON:g} use {steps}×{size:.3g} steps",
         "",
         f"| model | set-up | clean accuracy ({n_test:,}) | PGD-{pgd_steps(EPSILON)} "
         f"robust accuracy ({n_robust:,}) | mean Gini of IG ({n_ig:,}) | mean Gini, "
-        f"official +{OFFICIAL_GINI_OFFSET:g} | fit s | eval s |",
+        f"official +{GINI_OFFSET:g} | fit s | eval s |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:

@@ -88,28 +88,47 @@ def test_discussion_templates_hold_no_number(modules):
         assert not digits, f"numbers typed into the {name!r} template: {digits}"
 
 
+def _mean(values):
+    return float(np.mean(values))
+
+
+def _published_distance(record, recipe_start):
+    """Mean |ours - published| of accuracy and official-convention Gini."""
+    published = {
+        "mushroom": {"natural": (1.00, 0.91), "l1": (0.975, 0.972)},
+        "spambase": {"natural": (0.9105, 0.654), "l1": (0.898, 0.755)},
+    }
+    published["mushroom"]["adversarial"] = (0.985, 0.977)
+    published["spambase"]["adversarial"] = (0.892, 0.777)
+    acc, gini = [], []
+    for dataset, kinds in published.items():
+        for kind, (pub_acc, pub_gini) in kinds.items():
+            row = _result(record, dataset, recipe_start, kind)
+            acc.append(abs(_mean(row["accuracy"]) - pub_acc))
+            gini.append(abs(_mean(row["extra"]["gini_offset"]) - pub_gini))
+    return 100 * np.mean(acc), np.mean(gini)
+
+
 def test_numbers_no_table_shows_are_those_of_the_raw_results(record):
     # Independent of the discussion's code: the per-split facts it quotes,
     # recomputed from the raw results and looked for in the committed prose.
     prose = _flat(_discussion((RESULTS / "paper.md").read_text(encoding="utf-8")))
     expected = []
-    for recipe, where in (("exact", "(exact)"), ("paper recipe", "(the paper's")):
-        accuracy = _result(record, "spambase", recipe, "adversarial")["accuracy"]
-        low, high = 100 * np.min(accuracy), 100 * np.max(accuracy)
-        expected.append(f"from {low:.1f}% to {high:.1f}% {where}")
-    natural = _result(record, "spambase", "exact", "natural")
-    adversarial = _result(record, "spambase", "exact", "adversarial")
-    coef = natural["extra"]["first_split_coef"]
-    george = f"{coef['word_freq_george']:.1f}".replace("-", "−")
-    expected.append(f"a weight of {george} on `word_freq_george`")
-    expected.append(f"{coef['word_freq_cs']:.1f} on `word_freq_cs`".replace("-", "−"))
-    norms = natural["extra"]["coef_l1"][0], adversarial["extra"]["coef_l1"][0]
-    expected.append(f"(‖w‖₁ = {norms[0]:.2g}, against {norms[1]:.2g} for")
-    close = np.abs(np.subtract(adversarial["gini"], natural["gini"])) < 0.01
-    words = ["no", "one", "two", "three", "four", "five"]
-    expected.append(f"On {words[close.sum()]} of the {words[len(close)]} splits")
-    spread = np.std(natural["gini"], ddof=1)
-    expected.append(f"Gini of {np.mean(natural['gini']):.3f} ± {spread:.2f}")
+    adam_acc, adam_gini = _published_distance(record, "official recipe, Adam")
+    ftrl_acc, ftrl_gini = _published_distance(record, "official recipe, Ftrl")
+    expected.append(
+        f"Adam is {adam_acc:.1f} points of accuracy and {adam_gini:.3f} of Gini "
+        f"away, Ftrl {ftrl_acc:.1f} points and {ftrl_gini:.3f}"
+    )
+    accuracy = _result(record, "spambase", "official recipe, Adam", "adversarial")[
+        "accuracy"
+    ]
+    low, high = 100 * np.min(accuracy), 100 * np.max(accuracy)
+    expected.append(f"ranges from {low:.1f}% to {high:.1f}%")
+    exact = record["frontier"]["spambase"]["exact"]["equal_accuracy"]["gini"]
+    expected.append(
+        f"{exact['difference']:+.3f} ± {exact['difference_std']:.3f} (Spambase, G)"
+    )
     expected.append(f"This run took {record['minutes']:.1f} minutes")
     missing = [text for text in expected if text not in prose]
     assert not missing, f"not in the discussion of paper.md: {missing}"
@@ -120,9 +139,10 @@ def test_every_table_number_the_discussion_quotes_is_in_the_tables(record):
     text = (RESULTS / "paper.md").read_text(encoding="utf-8")
     prose = _flat(_discussion(text))
     for dataset, label in (("mushroom", "Mushroom"), ("spambase", "Spambase")):
-        row = _result(record, dataset, "paper recipe", "natural")
+        row = _result(record, dataset, "official recipe, Adam", "natural")
         acc, gini = np.mean(row["accuracy"]), np.mean(row["gini"])
-        assert f"{100 * acc:.2f}% / {gini:.3f}" in text, label
+        assert f"{100 * acc:.2f} ± " in text, label
+        assert f"/ {gini:.3f} ± " in text, label
     mnist = {
         kind: _result(record, "mnist", "Madry CNN", kind)
         for kind in ("natural", "l1", "adversarial")
@@ -148,10 +168,17 @@ def test_a_hand_edited_number_is_caught(modules, record):
 def test_a_record_that_contradicts_the_discussion_does_not_render(modules, record):
     report, discussion = modules
     broken = copy.deepcopy(record)
-    # The paper's single Spambase split sits above all of ours: put one above.
-    row = _result(broken, "spambase", "exact", "adversarial")
-    row["accuracy"][0] = 0.95
-    with pytest.raises(discussion.DiscussionMismatch, match="single split"):
+    # The exact frontiers are said to differ by less than 0.01: widen one.
+    cmp = broken["frontier"]["spambase"]["exact"]["equal_accuracy"]["gini"]
+    cmp["difference"] = 0.05
+    with pytest.raises(discussion.DiscussionMismatch, match="threshold"):
+        report.render_report(broken)
+    broken = copy.deepcopy(record)
+    # Only Adam is said to come close to the published numbers.
+    for kind in ("natural", "l1", "adversarial"):
+        row = _result(broken, "mushroom", "official recipe, Adam", kind)
+        row["accuracy"] = [a - 0.2 for a in row["accuracy"]]
+    with pytest.raises(discussion.DiscussionMismatch, match="only Adam"):
         report.render_report(broken)
     broken = copy.deepcopy(record)
     row = _result(broken, "mnist", "Madry CNN", "adversarial")
@@ -166,4 +193,4 @@ def test_other_modes_get_a_note_not_the_discussion(modules, record):
     smoke["mode"] = "smoke"
     text = report.render_report(smoke)
     assert "have not been discussed" in _flat(_discussion(text))
-    assert "word_freq_george" not in text
+    assert "The published numbers were made with Adam" not in text

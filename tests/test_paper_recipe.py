@@ -164,7 +164,7 @@ def test_official_ig_is_skadv_left_riemann_of_class_one(recipe, data):
     w, b = np.ravel(model.coef_), float(model.intercept_[0])
     ours = recipe.official_integrated_gradients(w, b, X)
     skadv = integrated_gradients(
-        model, X, target=1, method="riemann_left", n_steps=recipe.IG_STEPS
+        model, X, target=1, method="riemann_left", n_steps=recipe.TABULAR_IG_STEPS
     )
     np.testing.assert_allclose(ours, skadv, rtol=1e-10, atol=1e-14)
 
