@@ -70,7 +70,7 @@ def test_a_fit_that_stays_stalled_warns(flat_problem, monkeypatch):
         # each call stops after two iterations, as if the objective had
         # stopped decreasing: the restarts cannot help
         result = real(problem, theta0, 2, tol)
-        result.success = True
+        result.success, result.status = True, 0
         return result
 
     monkeypatch.setattr(solvers_module, "_minimize_lbfgsb", stalls)

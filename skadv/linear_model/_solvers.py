@@ -41,6 +41,8 @@ _MAX_RESTARTS = 5
 # so a tol smaller than that cannot be reached and is not reported.
 _STALL_FACTOR = 100.0
 _STALL_FLOOR = float(np.sqrt(np.finfo(float).eps))
+# scipy's status of an L-BFGS-B run that used up its iterations.
+_LBFGSB_MAX_ITERATIONS = 1
 
 _ADAM_BETA1 = 0.9
 _ADAM_BETA2 = 0.999
@@ -213,18 +215,8 @@ def lbfgs(problem, theta0, *, max_iter, tol, verbose=0):
     # while the kernels that matter run in numba's thread pool.
     with _threadpool_controller().limit(limits=1, user_api="blas"):
         result = _minimize_lbfgsb(problem, theta0, max_iter, tol)
-        n_iter = result.nit
-        # L-BFGS-B also stops when an iteration lowers the objective by less
-        # than ftol relative to it, which happens on flat stretches (nearly
-        # separable data with a tiny penalty) long before the gradient is
-        # small. A restart drops the curvature pairs that stalled it.
-        for _ in range(_MAX_RESTARTS):
-            if not result.success or n_iter >= max_iter:
-                break
-            if _projected_gradient(problem, result) <= tol:
-                break
-            result = _minimize_lbfgsb(problem, result.x, max_iter - n_iter, tol)
-            n_iter += result.nit
+        if result.success:
+            result = _restart_stalled(problem, result, max_iter, tol)
     if not np.all(np.isfinite(result.x)):
         raise ValueError(
             "L-BFGS-B diverged: the coefficients overflowed to a non-finite value. "
@@ -247,7 +239,38 @@ def lbfgs(problem, theta0, *, max_iter, tol, verbose=0):
                 "increase C.",
                 ConvergenceWarning,
             )
-    return result.x, int(min(n_iter, max_iter))
+    return result.x, int(min(result.nit, max_iter))
+
+
+def _restart_stalled(problem, result, max_iter, tol):
+    """Restart L-BFGS-B while it stops on a flat stretch far from the optimum.
+
+    L-BFGS-B also stops when an iteration lowers the objective by less than
+    ftol relative to it, which happens on flat stretches (nearly separable
+    data with a tiny penalty) long before the gradient is small. A restart
+    drops the curvature pairs that stalled it. A restart is kept only if it
+    lowered the objective, and its own status is not reported: the caller
+    judges the result by its projected gradient. ``result.nit`` counts the
+    iterations of all runs.
+    """
+    n_iter = result.nit
+    for _ in range(_MAX_RESTARTS):
+        if n_iter >= max_iter:
+            break
+        if _projected_gradient(problem, result) <= max(tol, _STALL_FLOOR):
+            break
+        again = _minimize_lbfgsb(problem, result.x, max_iter - n_iter, tol)
+        n_iter += again.nit
+        if again.fun >= result.fun:
+            break
+        # an abnormal end of the line search is judged by the gradient; running
+        # out of iterations is reported as such
+        again.success = again.status != _LBFGSB_MAX_ITERATIONS
+        result = again
+        if not result.success:
+            break
+    result.nit = n_iter
+    return result
 
 
 def _projected_gradient(problem, result):
