@@ -60,7 +60,13 @@ from ._cli import (
     write_text,
 )
 from ._image_data import add_data_arguments
-from ._paper_constants import GINI_OFFSET, IMAGE_EPSILON, PGD_STEP_SIZE, pgd_steps
+from ._paper_constants import (
+    GINI_OFFSET,
+    IG_STEPS,
+    IMAGE_EPSILON,
+    PGD_STEP_SIZE,
+    pgd_steps,
+)
 from ._paper_images import IMAGE_L1, fit_natural, load_images, paper_ig_rule
 
 EPSILON = IMAGE_EPSILON["mnist"]
@@ -102,7 +108,7 @@ class Schedule:
 # the quick profile of reproduce_paper.py does. Its attack is the paper's,
 # 100 eps + 10 steps of 0.01 at each epsilon; --budget drops epochs from the
 # end. Nearly all of the cost is the 41 forward-backward passes per batch of
-# the epochs at eps = 0.3. IG uses S = 100, the official configuration's.
+# the epochs at eps = 0.3. IG uses the official S (IG_STEPS).
 SCHEDULES = {
     "full": Schedule(
         label="GPU schedule (shortened from the paper's)",
@@ -114,7 +120,7 @@ SCHEDULES = {
         learning_rate=1e-3,
         n_robust=10_000,
         n_ig=2_000,
-        ig_steps=100,
+        ig_steps=IG_STEPS,
         ig_batch=10_000,
         pickle_rows=1797,
         pickle_epochs=5,
