@@ -12,9 +12,6 @@ naming the sentence, instead of publishing a discussion its tables contradict.
 Other modes get a short note instead: their numbers have not been discussed.
 """
 
-import textwrap
-from decimal import ROUND_HALF_UP, Decimal
-
 import numpy as np
 
 from ._paper_common import (
@@ -39,6 +36,16 @@ from ._paper_constants import (
 )
 from ._paper_discussion_tabular import TABULAR_TEMPLATE, tabular_discussion
 from ._paper_images import IMAGE_L1
+from ._paper_prose import (
+    DiscussionMismatch,  # noqa: F401 (raised through _claim; tests catch it here)
+    _claim,
+    _fixed,
+    _listing,
+    _pct,
+    _rewrap,
+    _sci,
+    _word,
+)
 
 # A quick-mode trial on MNIST (the quick natural network of 2,000 training
 # images, then one epoch at epsilon / 2 and growing numbers of epochs at the
@@ -85,7 +92,6 @@ FASHION_NOUNS = (
     "bag",
     "ankle boot",
 )
-_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight")
 
 _IMAGES = """
 **Images (quick mode only; the paper's schedule needs a GPU).**
@@ -180,51 +186,6 @@ TEMPLATES = {
     "other": _OTHER,
 }
 REFERENCES = ("Lemma 2", "Figs. J.6/J.7", "Table 1", "FULL=1", "[0, 1]")
-
-
-class DiscussionMismatch(ValueError):
-    """The discussion says something that the results of the run do not."""
-
-
-def _claim(holds, sentence):
-    if not holds:
-        raise DiscussionMismatch(
-            f"the discussion says {sentence!r}, but the results do not: "
-            "rewrite that part of benchmarks/_paper_discussion.py"
-        )
-
-
-def _fixed(value, digits):
-    """``value`` with ``digits`` decimals, ties rounded up as a reader would.
-
-    Float noise is cut off first, so that 2.55 from 0.8440 - 0.8185 is "2.6".
-    """
-    exact = Decimal(f"{value:.9f}")
-    return str(exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
-
-
-def _pct(value, digits=1):
-    """A fraction as a percentage; a whole 100% is written without decimals."""
-    text = _fixed(100 * value, digits)
-    return "100%" if float(text) == 100 else f"{text}%"
-
-
-def _sci(value):
-    """``1e-05`` written as ``1e-5``; zero as ``0``."""
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.0e}".split("e")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def _listing(items):
-    """``a, b and c``."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _word(number):
-    return _WORDS[number] if number < len(_WORDS) else str(number)
 
 
 class _Run:
@@ -442,38 +403,6 @@ def _paper_schedule_facts():
         "paper_ig_steps": IG_STEPS,
         "test_images": f"{TEST_IMAGES:,}",
     }
-
-
-def _rewrap(text, width=79):
-    """Fill the paragraphs and list items of Markdown ``text`` to ``width``.
-
-    The fields change the length of the lines of a template; refilling keeps
-    the committed file readable.
-    """
-    blocks = []
-    for block in text.strip().split("\n\n"):
-        items, current = [], []
-        for line in block.splitlines():
-            if line.startswith("- ") and current:
-                items.append(current)
-                current = []
-            current.append(line.strip())
-        items.append(current)
-        filled = []
-        for item in items:
-            joined = " ".join(item)
-            indent = "  " if joined.startswith("- ") else ""
-            filled.append(
-                textwrap.fill(
-                    joined,
-                    width,
-                    subsequent_indent=indent,
-                    break_long_words=False,
-                    break_on_hyphens=False,
-                )
-            )
-        blocks.append("\n".join(filled))
-    return "\n\n".join(blocks) + "\n"
 
 
 def discussion(record, results):

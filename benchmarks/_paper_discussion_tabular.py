@@ -10,6 +10,7 @@ import numpy as np
 
 from ._paper_common import MODEL_KINDS, TABULAR
 from ._paper_constants import GINI_OFFSET, L1_LAMBDA, PAPER_TABULAR, TABULAR_EPSILON
+from ._paper_prose import _claim, _listing, _sci, _word
 from ._paper_recipe import (
     RECIPE_CLEAN_EPOCHS,
     RECIPE_EPOCHS,
@@ -130,7 +131,6 @@ def _deviation(by_key, training):
 def _optimizer_facts(by_key, pct):
     adam_acc, adam_gini = _deviation(by_key, "recipe_adam")
     ftrl_acc, ftrl_gini = _deviation(by_key, "recipe_ftrl")
-    _claim = _claim_fn()
     _claim(
         adam_acc.mean() < ftrl_acc.mean() and adam_gini.mean() < ftrl_gini.mean(),
         "only Adam comes close to the published numbers",
@@ -163,13 +163,12 @@ def _spambase_facts(by_key, pct):
         "s_adam_adv_min": pct(low),
         "s_adam_adv_max": pct(high),
         "s_pub_adv_where": where,
-        "n_splits": _word_fn()(len(adv)),
+        "n_splits": _word(len(adv)),
         "s_lambda": f"{L1_LAMBDA['spambase']:g}",
     }
 
 
 def _offset_facts(by_key):
-    _claim = _claim_fn()
     recipe_dev = max(
         abs(_m(r.gini) - _gp(r))
         for (_, training, _), r in by_key.items()
@@ -195,7 +194,6 @@ def _diff_text(cmp):
 
 
 def _frontier_facts(by_key, frontier, pct):
-    _claim = _claim_fn()
     gains, accs = [], []
     for dataset in TABULAR:
         adv = by_key[(dataset, "recipe_adam", "adversarial")]
@@ -226,7 +224,7 @@ def _frontier_facts(by_key, frontier, pct):
             f"the {training} frontiers differ by less than the 'same' threshold",
         )
         key = "exact_diffs" if training == "exact" else "ftrl_diffs"
-        facts[key] = _listing_fn()(
+        facts[key] = _listing(
             [
                 f"{_diff_text(c)} ({d.capitalize()}, "
                 f"{'G+' if conv == 'gini_offset' else 'G'})"
@@ -258,7 +256,7 @@ def _robust_facts(by_key, pct):
         kind: [_m(by_key[(d, "recipe_adam", kind)].robust_accuracy) for d in TABULAR]
         for kind in MODEL_KINDS
     }
-    _claim_fn()(
+    _claim(
         all(
             robust["adversarial"][i] > max(robust["l1"][i], robust["natural"][i])
             for i in range(len(TABULAR))
@@ -269,24 +267,6 @@ def _robust_facts(by_key, pct):
         f"robust_{kind[:3]}": " and ".join(pct(v) for v in values)
         for kind, values in robust.items()
     }
-
-
-def _claim_fn():
-    from ._paper_discussion import _claim
-
-    return _claim
-
-
-def _word_fn():
-    from ._paper_discussion import _word
-
-    return _word
-
-
-def _listing_fn():
-    from ._paper_discussion import _listing
-
-    return _listing
 
 
 def tabular_discussion(record, results, pct):
@@ -313,7 +293,7 @@ def tabular_discussion(record, results, pct):
         "epochs": RECIPE_EPOCHS,
         "batch": RECIPE_BATCH,
         "clean_epochs": RECIPE_CLEAN_EPOCHS,
-        "offset": f"{GINI_OFFSET:.0e}".replace("e-0", "e-"),
+        "offset": _sci(GINI_OFFSET),
         "eps": f"{TABULAR_EPSILON:g}",
     }
     return TABULAR_TEMPLATE.format(**facts)

@@ -25,10 +25,11 @@ from skadv.model_selection import FrontierResult, conciseness_frontier
 from skadv.model_selection._path_scores import count_nonzero
 
 from ._paper_constants import TABULAR_EPSILON
-from ._paper_recipe import RECIPE_EPOCHS, fit_recipe, official_scores, official_split
+from ._paper_recipe import RECIPE_EPOCHS, fit_recipe, official_scores
 from ._paper_tabular import (
     EXACT_RIDGE,
     RECIPES,
+    encoded_split,
     encoder,
     load_tabular,
     robust_accuracy,
@@ -74,38 +75,28 @@ def _scored(point_scores):
     }
 
 
-def _point(w, b, X_test, y_test, n_iter, majority):
-    scores = official_scores(w, b, X_test, y_test)
-    pred = (X_test @ w + b) > 0
+def _point(w, b, fold, n_iter):
+    """The scores of one model on the test rows of ``fold``, as FoldScorer's."""
+    scores = official_scores(w, b, fold.X_test, fold.y_test)
+    pred = (fold.X_test @ w + b) > 0
+    positive = float(np.mean(fold.y_test))
     scores.update(
-        robust_accuracy=robust_accuracy(w, b, X_test, y_test, TABULAR_EPSILON),
-        feature_gini=scores["gini"],
+        robust_accuracy=robust_accuracy(
+            w, b, fold.X_test, fold.y_test, TABULAR_EPSILON
+        ),
+        # the grouping of one-hot columns is not used here: no feature level
+        feature_gini=np.nan,
         n_nonzero=count_nonzero(w),
         n_iter=n_iter,
         single_class=bool(np.unique(pred).shape[0] < 2),
-        majority_rate=majority,
+        majority_rate=max(positive, 1.0 - positive),
     )
     return scores
 
 
-def _majority(y):
-    return float(max(np.mean(y), 1.0 - np.mean(y)))
-
-
-def _encoded_folds(name, X, y, seeds):
-    folds = []
-    for seed in seeds:
-        train, _, test = official_split(len(y), seed)
-        enc = encoder(name, X).fit(X[train])
-        folds.append(
-            (train, test, enc.transform(X[train]), y[train], enc.transform(X[test]))
-        )
-    return folds
-
-
 def _exact_scores(name, X, y, folds):
     """Both paths with conciseness_frontier, rescored with the official protocol."""
-    n_train = len(folds[0][0])
+    n_train = len(folds[0].train)
     pipe = make_pipeline(
         encoder(name, X),
         AdversarialLogisticRegression(C=1.0 / (EXACT_RIDGE * n_train), tol=1e-8),
@@ -116,25 +107,18 @@ def _exact_scores(name, X, y, folds):
         y,
         epsilons=EPSILON_GRID[name],
         l1_lambdas=LAMBDA_GRID[name],
-        cv=[(train, test) for train, test, *_ in folds],
+        cv=[(fold.train, fold.test) for fold in folds],
         robust_epsilon=TABULAR_EPSILON,
     )
     scores = {}
     for path in PATHS:
         per_fold = []
-        for f, (_, test, _, _, X_test) in enumerate(folds):
+        for f, fold in enumerate(folds):
             coefs, intercepts = result.coefs[path][f], result.intercepts[path][f]
             n_iter = result.scores[path]["n_iter"][f]
             per_fold.append(
                 [
-                    _point(
-                        coefs[k, 0],
-                        float(intercepts[k, 0]),
-                        X_test,
-                        y[test],
-                        int(n_iter[k]),
-                        _majority(y[test]),
-                    )
+                    _point(coefs[k, 0], float(intercepts[k, 0]), fold, int(n_iter[k]))
                     for k in range(coefs.shape[0])
                 ]
             )
@@ -146,7 +130,7 @@ def _exact_scores(name, X, y, folds):
     return scores
 
 
-def _recipe_scores(name, y, folds, seeds, adam):
+def _recipe_scores(name, folds, adam):
     """Both paths of the official recipe on the same grids and splits."""
     grids = {
         "adversarial": [(eps, 0.0) for eps in EPSILON_GRID[name]],
@@ -155,15 +139,18 @@ def _recipe_scores(name, y, folds, seeds, adam):
     scores = {}
     for path, grid in grids.items():
         per_fold = []
-        for seed, (_, test, X_train, y_train, X_test) in zip(seeds, folds, strict=True):
+        for fold in folds:
             points = []
             for eps, lam in grid:
                 w, b = fit_recipe(
-                    X_train, y_train, epsilon=eps, l1=lam, adam=adam, seed=seed
+                    fold.X_train,
+                    fold.y_train,
+                    epsilon=eps,
+                    l1=lam,
+                    adam=adam,
+                    seed=fold.seed,
                 )
-                points.append(
-                    _point(w, b, X_test, y[test], RECIPE_EPOCHS, _majority(y[test]))
-                )
+                points.append(_point(w, b, fold, RECIPE_EPOCHS))
             per_fold.append(points)
         scores[path] = _scored(per_fold)
     return scores
@@ -216,15 +203,13 @@ def run_frontier(profile, datasets, log=print):
     for name in datasets:
         X, y, _ = load_tabular(name, profile.tabular_max_rows)
         seeds = split_seeds(profile)
-        folds = _encoded_folds(name, X, y, seeds)
+        folds = [encoded_split(name, X, y, seed) for seed in seeds]
         record[name] = {}
         for training in RECIPES:
             if training == "exact":
                 scores = _exact_scores(name, X, y, folds)
             else:
-                scores = _recipe_scores(
-                    name, y, folds, seeds, adam=training == "recipe_adam"
-                )
+                scores = _recipe_scores(name, folds, adam=training == "recipe_adam")
             record[name][training] = _summary(name, scores)
             for convention, cmp in record[name][training]["equal_accuracy"].items():
                 if "error" in cmp:

@@ -29,6 +29,7 @@ from ._paper_constants import (
     TRAIN_IMAGES,
     pgd_steps,
 )
+from ._paper_prose import _sci
 
 # L1 strength on the network weights (mean cross-entropy + l1 * sum |W|): the
 # official scale on the summed loss of a batch, divided by the batch size.
@@ -283,7 +284,6 @@ def _ig_steps(mode):
 
 
 # 1e-07 written as 1e-7
-_OFFSET_TEXT = f"{GINI_OFFSET:.0e}".replace("e-0", "e-")
 
 IMAGE_PREPROCESSING = {
     "mnist": (
@@ -294,7 +294,7 @@ IMAGE_PREPROCESSING = {
         "official rule (gradients at (k/S)·x averaged over k = 1..S-1), "
         f"S = {_ig_steps('quick')} in --quick and {_ig_steps('full')} in --full; "
         "Gini index G as the paper defines it and G+ as the official code "
-        f"computes it (+{_OFFSET_TEXT} on every |attribution|); L1: the "
+        f"computes it (+{_sci(GINI_OFFSET)} on every |attribution|); L1: the "
         f"official λ = {IMAGE_L1_SCALE:g} on the loss summed over a batch of "
         f"{IMAGE_BATCH_SIZE}, i.e. λ = {IMAGE_L1['mnist']:g} on the mean loss"
     ),

@@ -19,11 +19,10 @@ from ._paper_constants import (
 )
 from ._paper_discussion import discussion
 from ._paper_frontier import N_MATCHED
+from ._paper_prose import _sci
 from ._paper_recipe import IG_MAX_ROWS, OFFICIAL_SEED, TABULAR_IG_STEPS
 from ._paper_report_tabular import equal_accuracy_table, three_column_table
 
-# 1e-07 written as a reader writes it
-GINI_TEXT = f"{GINI_OFFSET:.0e}".replace("e-0", "e-")
 CONVENTION_LABELS = {"gini": "G (no offset)", "gini_offset": "G+ (official offset)"}
 
 
@@ -158,7 +157,7 @@ def _tabular_parts(record, results, seeds):
         "Integrated Gradients of the predicted probability of class 1 from the "
         f"zero baseline, {TABULAR_IG_STEPS} left-Riemann steps, on the first "
         f"{IG_MAX_ROWS:,} test rows; the mean Gini index of |IG| without the "
-        f"offset (G) and with {GINI_TEXT} added to every entry (G+), the "
+        f"offset (G) and with {_sci(GINI_OFFSET)} added to every entry (G+), the "
         "convention of the published numbers. Cells: accuracy / G / G+, "
         "mean ± standard deviation over the splits.",
         "",

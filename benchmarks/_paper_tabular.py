@@ -19,6 +19,8 @@ column per category of ``all.csv``), class 1 *poisonous*; Spambase's 57
 columns standardised with statistics of training rows only.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -96,11 +98,31 @@ def load_tabular(name, max_rows=None):
     return X, y, data.feature_names
 
 
+class Split(NamedTuple):
+    """One official split: its seed, row indices and encoded rows."""
+
+    seed: int
+    train: np.ndarray
+    test: np.ndarray
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
 def encoded_split(name, X, y, seed):
-    """The official split of seed ``seed``, encoded: ``Xtr, ytr, Xte, yte``."""
+    """The official split of seed ``seed``, encoded by an encoder of its train rows."""
     train, _, test = official_split(len(y), seed)
     enc = encoder(name, X).fit(X[train])
-    return enc.transform(X[train]), y[train], enc.transform(X[test]), y[test]
+    return Split(
+        seed,
+        train,
+        test,
+        enc.transform(X[train]),
+        y[train],
+        enc.transform(X[test]),
+        y[test],
+    )
 
 
 def model_specs(name):
@@ -164,7 +186,7 @@ def run_tabular(profile, datasets, log=print):
         X, y, names = load_tabular(name, profile.tabular_max_rows)
         table = {}
         for seed in split_seeds(profile):
-            Xtr, ytr, Xte, yte = encoded_split(name, X, y, seed)
+            _, _, _, Xtr, ytr, Xte, yte = encoded_split(name, X, y, seed)
             for recipe in RECIPES:
                 for kind, setup, epsilon, lam in model_specs(name):
                     key = (recipe, kind)
